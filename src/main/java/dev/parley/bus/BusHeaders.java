@@ -1,0 +1,21 @@
+package dev.parley.bus;
+
+/** Event-bus message headers shared by every Parley address. */
+public final class BusHeaders {
+
+  /** Request: the authenticated user (JWT subject). Every query is scoped by it. Required. */
+  public static final String USER = "user";
+  /** Request: the client's Idempotency-Key, on create operations. Optional. */
+  public static final String IDEMPOTENCY_KEY = "idempotency-key";
+  /** Request: a hash of the request that carried the idempotency key. Required with the key. */
+  public static final String REQUEST_HASH = "request-hash";
+  /** Request: correlation id, carried through to logs. Optional. */
+  public static final String REQUEST_ID = "request-id";
+  /** Reply: the HTTP status the reply stands for (200, 201, 204). */
+  public static final String STATUS = "status";
+  /** Reply: "true" when the reply is a stored response replayed for an idempotency key. */
+  public static final String REPLAYED = "idempotent-replayed";
+
+  private BusHeaders() {
+  }
+}

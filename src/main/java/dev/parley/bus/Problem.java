@@ -1,0 +1,114 @@
+package dev.parley.bus;
+
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * An RFC 9457 problem. It is what crosses the event bus as {@code fail(status, problemJson)} and
+ * what HTTP answers with; the only exception type Parley's own code raises for client errors.
+ */
+public final class Problem extends RuntimeException {
+
+  private final int status;
+  private final String slug;
+  private final String title;
+  private final String detail;
+  private final JsonArray errors;
+
+  public Problem(int status, String slug, String title, String detail, JsonArray errors) {
+    super(title + ": " + detail, null, false, false);
+    this.status = status;
+    this.slug = slug;
+    this.title = title;
+    this.detail = detail;
+    this.errors = errors;
+  }
+
+  public static Problem badRequest(String detail) {
+    return new Problem(400, "bad-request", "Bad Request", detail, null);
+  }
+
+  /** 400 with one entry in {@code errors}: the JSON pointer of the offending value and why. */
+  public static Problem invalid(String pointer, String detail) {
+    JsonArray errors = new JsonArray().add(new JsonObject().put("pointer", pointer).put("detail", detail));
+    return new Problem(400, "validation-error", "Validation failed", detail, errors);
+  }
+
+  public static Problem unauthorized() {
+    return new Problem(401, "unauthorized", "Unauthorized", "A valid bearer token is required in the Authorization header", null);
+  }
+
+  public static Problem notFound(String what) {
+    return new Problem(404, "not-found", "Not Found", what + " does not exist", null);
+  }
+
+  public static Problem conflict(String detail) {
+    return new Problem(409, "conflict", "Conflict", detail, null);
+  }
+
+  public static Problem unprocessable(String detail) {
+    return new Problem(422, "unprocessable", "Unprocessable Content", detail, null);
+  }
+
+  public static Problem unavailable(String detail) {
+    return new Problem(503, "unavailable", "Service Unavailable", detail, null);
+  }
+
+  public static Problem internal() {
+    return new Problem(500, "internal", "Internal Server Error", "The server could not complete the request", null);
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject()
+        .put("type", "/problems/" + slug)
+        .put("title", title)
+        .put("status", status)
+        .put("detail", detail);
+    if (errors != null) {
+      json.put("errors", errors);
+    }
+    return json;
+  }
+
+  /** Answers a bus request with this problem. */
+  public void failOn(Message<?> message) {
+    message.fail(status, toJson().encode());
+  }
+
+  /** Reads a problem back from a failed bus request; time-outs and missing handlers become 503. */
+  public static Problem fromBus(Throwable failure) {
+    if (failure instanceof Problem p) {
+      return p;
+    }
+    if (failure instanceof ReplyException re) {
+      switch (re.failureType()) {
+        case TIMEOUT:
+          return unavailable("The request timed out inside the server; retry later");
+        case NO_HANDLERS:
+          return unavailable("The service is not available right now; retry later");
+        default:
+          return fromJson(re.failureCode(), re.getMessage());
+      }
+    }
+    return internal();
+  }
+
+  private static Problem fromJson(int status, String encoded) {
+    try {
+      JsonObject json = new JsonObject(encoded);
+      String type = json.getString("type", "/problems/internal");
+      return new Problem(json.getInteger("status", status), type.substring(type.lastIndexOf('/') + 1),
+          json.getString("title"), json.getString("detail"), json.getJsonArray("errors"));
+    } catch (RuntimeException notJson) {
+      return status >= 400 && status < 600 && status != 500
+          ? new Problem(status, "error", "Error", "The request failed", null)
+          : internal();
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.parley.bus;
+
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+/** A successful answer on the bus: the HTTP status it stands for and its JSON body (null for 204). */
+public record Reply(int status, JsonObject body, boolean replayed) {
+
+  public static Reply ok(JsonObject body) {
+    return new Reply(200, body, false);
+  }
+
+  public static Reply created(JsonObject body) {
+    return new Reply(201, body, false);
+  }
+
+  public static Reply noContent() {
+    return new Reply(204, null, false);
+  }
+
+  public Reply asReplay() {
+    return new Reply(status, body, true);
+  }
+
+  public void sendTo(Message<?> message) {
+    DeliveryOptions options = new DeliveryOptions().addHeader(BusHeaders.STATUS, Integer.toString(status));
+    if (replayed) {
+      options.addHeader(BusHeaders.REPLAYED, "true");
+    }
+    message.reply(body, options);
+  }
+
+  /** Reads a reply back from a bus answer. */
+  public static Reply from(Message<Object> message) {
+    String status = message.headers().get(BusHeaders.STATUS);
+    Object body = message.body();
+    return new Reply(status == null ? 200 : Integer.parseInt(status),
+        body instanceof JsonObject json ? json : null,
+        "true".equals(message.headers().get(BusHeaders.REPLAYED)));
+  }
+}

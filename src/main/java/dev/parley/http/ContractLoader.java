@@ -1,0 +1,48 @@
+package dev.parley.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.openapi.contract.OpenAPIContract;
+import org.yaml.snakeyaml.Yaml;
+
+import java.util.Map;
+
+/**
+ * Loads openapi.yaml for the router. vertx-openapi 5.0.x refuses response media types outside a
+ * fixed list, application/problem+json included, so the router's copy declares problems as
+ * application/json; the published contract (/openapi.yaml) stays exact. Responses are not
+ * validated by the router, so nothing else changes.
+ */
+final class ContractLoader {
+
+  static final String PROBLEM_JSON = "application/problem+json";
+
+  private ContractLoader() {
+  }
+
+  static Future<OpenAPIContract> load(Vertx vertx, Buffer contractText) {
+    @SuppressWarnings("unchecked")
+    JsonObject contract = new JsonObject((Map<String, Object>) new Yaml().load(contractText.toString())).copy();
+    rewriteProblemMediaType(contract);
+    return OpenAPIContract.from(vertx, contract);
+  }
+
+  private static void rewriteProblemMediaType(Object node) {
+    if (node instanceof JsonObject object) {
+      Object problem = object.remove(PROBLEM_JSON);
+      if (problem != null) {
+        object.put("application/json", problem);
+      }
+      for (String key : object.fieldNames()) {
+        rewriteProblemMediaType(object.getValue(key));
+      }
+    } else if (node instanceof JsonArray array) {
+      for (Object item : array) {
+        rewriteProblemMediaType(item);
+      }
+    }
+  }
+}

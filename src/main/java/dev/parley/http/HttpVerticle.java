@@ -1,0 +1,67 @@
+package dev.parley.http;
+
+import dev.parley.config.Limits;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.JWTAuthHandler;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+
+/**
+ * The HTTP edge, one instance per event loop: routes built from openapi.yaml (so every request is
+ * validated against the contract), bearer-token auth, and problem+json for every failure.
+ * All work happens behind the event bus.
+ */
+public final class HttpVerticle extends VerticleBase {
+
+  static final String CONTRACT = "openapi.yaml";
+
+  private HttpServer server;
+
+  @Override
+  public Future<?> start() {
+    JsonObject config = config();
+    JsonObject http = config.getJsonObject("http");
+    Limits limits = Limits.from(config.getJsonObject("limits"));
+    JWTAuth jwt = Jwt.provider(vertx, config.getJsonObject("jwt"));
+    BusForwarder forwarder = new BusForwarder(vertx.eventBus(), http.getLong("request_timeout_ms", 30_000L));
+
+    return vertx.fileSystem().readFile(CONTRACT).compose(contractText ->
+        ContractLoader.load(vertx, contractText).compose(contract -> {
+          RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+          builder.security("bearerAuth").httpHandler(JWTAuthHandler.create(jwt));
+          ApiRoutes.mount(builder, forwarder, new Health(vertx.eventBus()));
+          Router api = builder.createRouter();
+
+          Router root = Router.router(vertx);
+          root.route().handler(RequestIds::handle);
+          root.route().handler(BodyHandler.create(false).setBodyLimit(limits.bodyBytes()));
+          ContractDocs.mount(root, contractText);
+          root.route("/v1/*").handler(BearerFormat::check);
+          root.route("/api/*").handler(BearerFormat::check);
+          root.route("/*").subRouter(api);
+          root.route().failureHandler(Problems::handle);
+          for (int status : new int[] {400, 401, 403, 404, 405, 413, 415, 500}) {
+            root.errorHandler(status, Problems::handle);
+          }
+
+          HttpServerOptions options = new HttpServerOptions()
+              .setPort(http.getInteger("port"))
+              .setHost(http.getString("host", "0.0.0.0"))
+              .setIdleTimeout(120)
+              .setCompressionSupported(false);
+          return vertx.createHttpServer(options).requestHandler(root).listen();
+        })).onSuccess(listening -> server = listening);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}

@@ -1,0 +1,102 @@
+package dev.parley.store;
+
+import dev.parley.bus.Problem;
+import dev.parley.bus.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.List;
+import java.util.UUID;
+
+/** Conversations of one owner: create, list, read, change, soft-delete, and erase them all. */
+final class ConversationStore {
+
+  private final Pool pool;
+  private final MessageStore messages;
+
+  ConversationStore(Pool pool, MessageStore messages) {
+    this.pool = pool;
+    this.messages = messages;
+  }
+
+  /** Creates a conversation, with its first messages when given, inside {@code tx}. */
+  Future<Reply> create(SqlConnection tx, String owner, String title, JsonObject metadata, List<NewMessage> first) {
+    Tuple params = Tuple.of(UUID.randomUUID(), owner, title, title == null ? "auto" : "user", metadata);
+    return tx.preparedQuery(SqlQueries.insertConversation()).execute(params).compose(rows -> {
+      JsonObject conversation = Rows.conversation(rows.iterator().next());
+      if (first.isEmpty()) {
+        return Future.succeededFuture(Reply.created(conversation));
+      }
+      UUID id = UUID.fromString(conversation.getString("id"));
+      return messages.append(tx, owner, id, first)
+          .map(appended -> Reply.created(appended.getJsonObject("conversation")));
+    });
+  }
+
+  Future<Reply> get(String owner, JsonObject body) {
+    UUID id = Ids.conversation(body.getValue("id"));
+    return pool.preparedQuery(SqlQueries.getConversation()).execute(Tuple.of(id, owner))
+        .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(Problem.notFound("The conversation"))
+            : Future.succeededFuture(Reply.ok(Rows.conversation(rows.iterator().next()))));
+  }
+
+  Future<Reply> list(String owner, JsonObject query) {
+    int limit = MessageStore.limit(query);
+    Object archivedValue = query.getValue("archived");
+    if (archivedValue != null && !(archivedValue instanceof Boolean)) {
+      throw Problem.invalid("/archived", "archived must be true or false");
+    }
+    boolean archived = Boolean.TRUE.equals(archivedValue);
+    UUID after = Ids.cursor(query.getValue("after"), "/after");
+    Future<Reply> page = (after == null
+        ? pool.preparedQuery(SqlQueries.listConversations()).execute(Tuple.of(owner, archived, limit + 1))
+        : pool.preparedQuery(SqlQueries.listConversationsAfter()).execute(Tuple.of(owner, archived, limit + 1, after)))
+        .map(rows -> Reply.ok(Rows.page(Rows.conversations(rows), limit)));
+    if (after == null) {
+      return page;
+    }
+    // An empty page after an unknown cursor is a client error, not the end of the list.
+    return page.compose(reply -> reply.body().getJsonArray("data").isEmpty()
+        ? pool.preparedQuery(SqlQueries.conversationExists()).execute(Tuple.of(after, owner))
+            .compose(rows -> rows.size() == 0
+                ? Future.failedFuture(Problem.invalid("/after", "after must be the id of one of your conversations"))
+                : Future.succeededFuture(reply))
+        : Future.succeededFuture(reply));
+  }
+
+  Future<Reply> update(String owner, JsonObject body, InputRules rules) {
+    UUID id = Ids.conversation(body.getValue("id"));
+    boolean titleGiven = body.containsKey("title");
+    String title = rules.title(body);
+    boolean metadataGiven = body.containsKey("metadata") && body.getValue("metadata") != null;
+    JsonObject metadata = metadataGiven ? rules.metadata(body.getValue("metadata"), "/metadata") : null;
+    Object archived = body.getValue("archived");
+    if (archived != null && !(archived instanceof Boolean)) {
+      throw Problem.invalid("/archived", "archived must be true or false");
+    }
+    Tuple params = Tuple.from(new Object[] {id, owner, titleGiven, title, metadataGiven, metadata, archived});
+    return pool.preparedQuery(SqlQueries.updateConversation()).execute(params)
+        .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(Problem.notFound("The conversation"))
+            : Future.succeededFuture(Reply.ok(Rows.conversation(rows.iterator().next()))));
+  }
+
+  Future<Reply> delete(String owner, JsonObject body) {
+    UUID id = Ids.conversation(body.getValue("id"));
+    return pool.preparedQuery(SqlQueries.softDeleteConversation()).execute(Tuple.of(id, owner))
+        .compose(rows -> rows.rowCount() == 0
+            ? Future.failedFuture(Problem.notFound("The conversation"))
+            : Future.succeededFuture(Reply.noContent()));
+  }
+
+  /** Erases every conversation, message and stored response of the owner, for good. */
+  Future<Reply> erase(String owner) {
+    return pool.withTransaction(tx -> tx.preparedQuery(SqlQueries.eraseConversations()).execute(Tuple.of(owner))
+        .compose(done -> tx.preparedQuery(SqlQueries.eraseIdempotencyKeys()).execute(Tuple.of(owner)))
+        .map(done -> Reply.noContent()));
+  }
+}

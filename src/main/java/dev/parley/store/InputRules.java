@@ -1,0 +1,169 @@
+package dev.parley.store;
+
+import dev.parley.bus.Problem;
+import dev.parley.config.Limits;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The rules every input obeys, whether it came over HTTP (after contract validation) or straight
+ * over the event bus: text limits, metadata limits, and no NUL characters or lone surrogates in
+ * any string. Violations are 400 problems with a JSON pointer; nothing is written.
+ */
+public final class InputRules {
+
+  private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
+
+  private final Limits limits;
+
+  public InputRules(Limits limits) {
+    this.limits = limits;
+  }
+
+  /** Rejects NUL characters and lone surrogates in every string and key of {@code value}. */
+  public static void checkText(Object value, String pointer) {
+    if (value instanceof String s) {
+      checkString(s, pointer);
+    } else if (value instanceof JsonObject o) {
+      for (Map.Entry<String, Object> e : o) {
+        String child = pointer + "/" + escape(e.getKey());
+        checkString(e.getKey(), child);
+        checkText(e.getValue(), child);
+      }
+    } else if (value instanceof JsonArray a) {
+      for (int i = 0; i < a.size(); i++) {
+        checkText(a.getValue(i), pointer + "/" + i);
+      }
+    }
+  }
+
+  private static void checkString(String s, String pointer) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == 0) {
+        throw Problem.invalid(pointer, "NUL characters are not allowed");
+      }
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        throw Problem.invalid(pointer, "Lone surrogate characters are not allowed");
+      }
+      if (Character.isLowSurrogate(c)) {
+        throw Problem.invalid(pointer, "Lone surrogate characters are not allowed");
+      }
+    }
+  }
+
+  private static String escape(String key) {
+    return key.replace("~", "~0").replace("/", "~1");
+  }
+
+  /** The title, or null when absent; 400 when too long or not a string. */
+  public String title(JsonObject body) {
+    Object title = body.getValue("title");
+    if (title == null) {
+      return null;
+    }
+    if (!(title instanceof String s)) {
+      throw Problem.invalid("/title", "title must be a string");
+    }
+    String trimmed = s.strip();
+    if (trimmed.codePointCount(0, trimmed.length()) > limits.titleChars()) {
+      throw Problem.invalid("/title", "title must be at most " + limits.titleChars() + " characters");
+    }
+    return trimmed.isEmpty() ? null : trimmed;
+  }
+
+  /** Metadata as given, or an empty object when absent; 400 when it breaks a limit. */
+  public JsonObject metadata(Object value, String pointer) {
+    if (value == null) {
+      return new JsonObject();
+    }
+    if (!(value instanceof JsonObject metadata)) {
+      throw Problem.invalid(pointer, "metadata must be an object");
+    }
+    if (metadata.size() > limits.metadataKeys()) {
+      throw Problem.invalid(pointer, "metadata may have at most " + limits.metadataKeys() + " keys");
+    }
+    for (Map.Entry<String, Object> e : metadata) {
+      String child = pointer + "/" + escape(e.getKey());
+      if (e.getKey().isEmpty() || e.getKey().length() > limits.metadataKeyChars()) {
+        throw Problem.invalid(child, "metadata keys must have 1 to " + limits.metadataKeyChars() + " characters");
+      }
+      Object v = e.getValue();
+      if (v instanceof JsonObject || v instanceof JsonArray) {
+        throw Problem.invalid(child, "metadata values must be strings, numbers, booleans or null");
+      }
+      if (v != null && v.toString().length() > limits.metadataValueChars()) {
+        throw Problem.invalid(child, "metadata values must be at most " + limits.metadataValueChars() + " characters");
+      }
+    }
+    return metadata;
+  }
+
+  /**
+   * The messages of an append or create, at least {@code min} and at most the configured maximum.
+   * Token counts are left at zero: {@link MessageTokens} fills them in.
+   */
+  public List<NewMessage> messages(Object value, String pointer, int min) {
+    if (value == null && min == 0) {
+      return List.of();
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw Problem.invalid(pointer, "messages must be an array");
+    }
+    if (array.size() < min || array.size() > limits.messagesPerRequest()) {
+      throw Problem.invalid(pointer, "messages must hold " + min + " to " + limits.messagesPerRequest() + " items");
+    }
+    List<NewMessage> messages = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      messages.add(message(array.getValue(i), pointer + "/" + i));
+    }
+    return messages;
+  }
+
+  private NewMessage message(Object value, String pointer) {
+    if (!(value instanceof JsonObject m)) {
+      throw Problem.invalid(pointer, "each message must be an object");
+    }
+    Object role = m.getValue("role");
+    if (!(role instanceof String r) || !ROLES.contains(r)) {
+      throw Problem.invalid(pointer + "/role", "role must be one of system, user, assistant, tool");
+    }
+    Object content = m.getValue("content");
+    if (!(content instanceof String text)) {
+      throw Problem.invalid(pointer + "/content", "content must be a string");
+    }
+    if (text.length() > limits.contentChars()) {
+      throw Problem.invalid(pointer + "/content", "content must be at most " + limits.contentChars() + " characters");
+    }
+    JsonArray toolCalls = optionalArray(m, "tool_calls", pointer);
+    if (text.isEmpty() && toolCalls == null) {
+      throw Problem.invalid(pointer + "/content", "content must not be empty");
+    }
+    Object model = m.getValue("model");
+    if (model != null && !(model instanceof String)) {
+      throw Problem.invalid(pointer + "/model", "model must be a string");
+    }
+    return new NewMessage(r, text, 0, (String) model, optionalArray(m, "sources", pointer),
+        metadata(m.getValue("metadata"), pointer + "/metadata"), toolCalls);
+  }
+
+  private static JsonArray optionalArray(JsonObject m, String field, String pointer) {
+    Object value = m.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw Problem.invalid(pointer + "/" + field, field + " must be an array");
+    }
+    return array;
+  }
+}

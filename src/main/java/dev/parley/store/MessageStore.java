@@ -1,0 +1,130 @@
+package dev.parley.store;
+
+import dev.parley.bus.Problem;
+import dev.parley.bus.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+
+/** Appending messages (gapless seq per conversation) and paging through history. */
+final class MessageStore {
+
+  private static final int DEFAULT_LIMIT = 20;
+  private static final int MAX_LIMIT = 100;
+
+  private final Pool pool;
+
+  MessageStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * Appends counted messages inside {@code tx}. Reserving the sequence numbers locks the
+   * conversation row, which orders concurrent appends; the conversation's counters, title and
+   * updated_at change in the same transaction. Answers {conversation, messages}.
+   */
+  Future<JsonObject> append(SqlConnection tx, String owner, UUID conversationId, List<NewMessage> messages) {
+    long tokens = 0;
+    for (NewMessage m : messages) {
+      tokens += m.tokenCount();
+    }
+    Tuple reserve = Tuple.of(conversationId, owner, messages.size(), tokens, Titles.fromMessages(messages));
+    return tx.preparedQuery(SqlQueries.reserveSeqs()).execute(reserve).compose(reserved -> {
+      if (reserved.size() == 0) {
+        return Future.failedFuture(Problem.notFound("The conversation"));
+      }
+      Row row = reserved.iterator().next();
+      long firstSeq = row.getLong("last_seq") - messages.size() + 1;
+      List<Tuple> batch = new ArrayList<>(messages.size());
+      for (int i = 0; i < messages.size(); i++) {
+        NewMessage m = messages.get(i);
+        batch.add(Tuple.from(new Object[] {conversationId, firstSeq + i, UUID.randomUUID(), m.role(), m.content(),
+            m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls()}));
+      }
+      JsonObject conversation = Rows.conversation(row);
+      return tx.preparedQuery(SqlQueries.insertMessage()).executeBatch(batch)
+          .map(inserted -> new JsonObject().put("conversation", conversation).put("messages", collect(inserted)));
+    });
+  }
+
+  /** One page of history; see docs/architecture.md for the cursor rules. */
+  Future<Reply> list(String owner, JsonObject query) {
+    UUID conversationId = Ids.conversation(query.getValue("conversation_id"));
+    int limit = limit(query);
+    boolean descending = "desc".equals(query.getString("order", "asc"));
+    if (!descending && !"asc".equals(query.getString("order", "asc"))) {
+      throw Problem.invalid("/order", "order must be asc or desc");
+    }
+    UUID after = Ids.cursor(query.getValue("after"), "/after");
+    UUID before = Ids.cursor(query.getValue("before"), "/before");
+    return pool.preparedQuery(SqlQueries.messageCursors())
+        .execute(Tuple.of(conversationId, owner, after, before))
+        .compose(cursors -> {
+          if (cursors.size() == 0) {
+            return Future.failedFuture(Problem.notFound("The conversation"));
+          }
+          Row row = cursors.iterator().next();
+          Long afterSeq = row.getLong("after_seq");
+          Long beforeSeq = row.getLong("before_seq");
+          if (after != null && afterSeq == null) {
+            return Future.failedFuture(Problem.invalid("/after", "after must be the id of a message in this conversation"));
+          }
+          if (before != null && beforeSeq == null) {
+            return Future.failedFuture(Problem.invalid("/before", "before must be the id of a message in this conversation"));
+          }
+          return page(conversationId, limit, descending, afterSeq, beforeSeq);
+        });
+  }
+
+  private Future<Reply> page(UUID conversationId, int limit, boolean descending, Long afterSeq, Long beforeSeq) {
+    // In list order, "after" continues forward and "before" goes back; map both onto seq bounds.
+    Long lower = descending ? beforeSeq : afterSeq;
+    Long upper = descending ? afterSeq : beforeSeq;
+    // Only "before": read backwards from the cursor so the page holds the items nearest to it.
+    boolean backwards = beforeSeq != null && afterSeq == null;
+    boolean scanDescending = descending != backwards;
+    Tuple params = Tuple.of(conversationId, lower == null ? 0L : lower, upper == null ? Long.MAX_VALUE : upper, limit + 1);
+    String sql = scanDescending ? SqlQueries.messagesDescending() : SqlQueries.messagesAscending();
+    return pool.preparedQuery(sql).execute(params).map(rows -> {
+      List<JsonObject> items = Rows.messages(rows);
+      if (backwards) {
+        List<JsonObject> page = new ArrayList<>(items.subList(0, Math.min(limit, items.size())));
+        Collections.reverse(page);
+        JsonObject list = Rows.page(page, limit);
+        return Reply.ok(list.put("has_more", items.size() > limit));
+      }
+      return Reply.ok(Rows.page(items, limit));
+    });
+  }
+
+  static int limit(JsonObject query) {
+    Object value = query.getValue("limit");
+    if (value == null) {
+      return DEFAULT_LIMIT;
+    }
+    if (!(value instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 1 || n.intValue() > MAX_LIMIT) {
+      throw Problem.invalid("/limit", "limit must be a whole number from 1 to " + MAX_LIMIT);
+    }
+    return n.intValue();
+  }
+
+  private static JsonArray collect(RowSet<Row> inserted) {
+    JsonArray out = new JsonArray();
+    for (RowSet<Row> rs = inserted; rs != null; rs = rs.next()) {
+      for (Row row : rs) {
+        out.add(Rows.message(row));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,43 @@
+package dev.parley.store;
+
+import dev.parley.llm.TokenCounter;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Takes the token count of messages before they are written; large batches off the event loop. */
+final class MessageTokens {
+
+  /** Above this many characters counting could hold an event loop for more than a millisecond. */
+  private static final int INLINE_CHARS = 8_192;
+
+  private final Vertx vertx;
+  private final TokenCounter counter;
+
+  MessageTokens(Vertx vertx, TokenCounter counter) {
+    this.vertx = vertx;
+    this.counter = counter;
+  }
+
+  Future<List<NewMessage>> count(List<NewMessage> messages) {
+    int chars = 0;
+    for (NewMessage m : messages) {
+      chars += m.content().length();
+    }
+    if (chars <= INLINE_CHARS) {
+      return Future.succeededFuture(counted(messages));
+    }
+    return vertx.executeBlocking(() -> counted(messages), false);
+  }
+
+  private List<NewMessage> counted(List<NewMessage> messages) {
+    List<NewMessage> out = new ArrayList<>(messages.size());
+    for (NewMessage m : messages) {
+      out.add(new NewMessage(m.role(), m.content(), counter.count(m.content()), m.model(),
+          m.sources(), m.metadata(), m.toolCalls()));
+    }
+    return out;
+  }
+}

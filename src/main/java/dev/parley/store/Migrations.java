@@ -1,0 +1,21 @@
+package dev.parley.store;
+
+import dev.parley.config.DatabaseUrl;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+
+/** Applies the Flyway migrations under db/migration. Blocking: run it off the event loop. */
+public final class Migrations {
+
+  private Migrations() {
+  }
+
+  public static MigrateResult migrate(DatabaseUrl url) {
+    return Flyway.configure()
+        .dataSource(url.jdbcUrl(), url.user(), url.password())
+        .locations("classpath:db/migration")
+        .connectRetries(10)
+        .load()
+        .migrate();
+  }
+}

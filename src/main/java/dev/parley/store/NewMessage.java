@@ -1,0 +1,9 @@
+package dev.parley.store;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** A message about to be appended, validated, with its token count taken. */
+public record NewMessage(String role, String content, int tokenCount, String model,
+                         JsonArray sources, JsonObject metadata, JsonArray toolCalls) {
+}

@@ -1,0 +1,137 @@
+package dev.parley.store;
+
+/** All SQL of the conversation store, one statement per method, with $n placeholders. */
+final class SqlQueries {
+
+  private SqlQueries() {
+  }
+
+  static final String CONVERSATION_COLUMNS =
+      "id, title, metadata, message_count, total_tokens, archived_at, created_at, updated_at";
+
+  static final String MESSAGE_COLUMNS =
+      "id, conversation_id, seq, role, content, token_count, model, sources, metadata, tool_calls, created_at";
+
+  static String insertConversation() {
+    return "INSERT INTO conversations (id, owner, title, title_source, metadata) VALUES ($1, $2, $3, $4, $5) "
+        + "RETURNING " + CONVERSATION_COLUMNS;
+  }
+
+  static String getConversation() {
+    return "SELECT " + CONVERSATION_COLUMNS + " FROM conversations WHERE id = $1 AND owner = $2 AND deleted_at IS NULL";
+  }
+
+  /** $1 owner, $2 archived, $3 limit. */
+  static String listConversations() {
+    return "SELECT " + CONVERSATION_COLUMNS + " FROM conversations "
+        + "WHERE owner = $1 AND deleted_at IS NULL AND (archived_at IS NOT NULL) = $2 "
+        + "ORDER BY updated_at DESC, id DESC LIMIT $3";
+  }
+
+  /** $1 owner, $2 archived, $3 limit, $4 cursor id (conversations after it in the list). */
+  static String listConversationsAfter() {
+    return "SELECT " + CONVERSATION_COLUMNS + " FROM conversations "
+        + "WHERE owner = $1 AND deleted_at IS NULL AND (archived_at IS NOT NULL) = $2 "
+        + "AND (updated_at, id) < (SELECT updated_at, id FROM conversations WHERE id = $4 AND owner = $1) "
+        + "ORDER BY updated_at DESC, id DESC LIMIT $3";
+  }
+
+  static String conversationExists() {
+    return "SELECT 1 FROM conversations WHERE id = $1 AND owner = $2";
+  }
+
+  /** $3 title given?, $4 title, $5 metadata given?, $6 metadata, $7 archived (null: unchanged). */
+  static String updateConversation() {
+    return "UPDATE conversations SET "
+        + "title = CASE WHEN $3::boolean THEN $4::text ELSE title END, "
+        + "title_source = CASE WHEN $3::boolean THEN (CASE WHEN $4::text IS NULL THEN 'auto' ELSE 'user' END) ELSE title_source END, "
+        + "metadata = CASE WHEN $5::boolean THEN $6::jsonb ELSE metadata END, "
+        + "archived_at = CASE WHEN $7::boolean IS NULL THEN archived_at WHEN $7::boolean THEN coalesce(archived_at, now()) ELSE NULL END, "
+        + "updated_at = now() "
+        + "WHERE id = $1 AND owner = $2 AND deleted_at IS NULL RETURNING " + CONVERSATION_COLUMNS;
+  }
+
+  static String softDeleteConversation() {
+    return "UPDATE conversations SET deleted_at = now() WHERE id = $1 AND owner = $2 AND deleted_at IS NULL";
+  }
+
+  /**
+   * Reserves $3 sequence numbers in one conversation. The row lock serialises concurrent appends
+   * on every node, so seq stays gapless; counters change in the same transaction.
+   * $4 tokens added, $5 automatic title candidate.
+   */
+  static String reserveSeqs() {
+    return "UPDATE conversations SET last_seq = last_seq + $3, message_count = message_count + $3, "
+        + "total_tokens = total_tokens + $4, updated_at = now(), "
+        + "title = CASE WHEN title_source = 'auto' THEN coalesce(title, $5::text) ELSE title END "
+        + "WHERE id = $1 AND owner = $2 AND deleted_at IS NULL RETURNING last_seq, " + CONVERSATION_COLUMNS;
+  }
+
+  static String insertMessage() {
+    return "INSERT INTO messages (conversation_id, seq, id, role, content, token_count, model, sources, metadata, tool_calls) "
+        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING " + MESSAGE_COLUMNS;
+  }
+
+  /** Confirms the conversation is the owner's and resolves message-id cursors to seq. */
+  static String messageCursors() {
+    return "SELECT (SELECT seq FROM messages WHERE conversation_id = c.id AND id = $3) AS after_seq, "
+        + "(SELECT seq FROM messages WHERE conversation_id = c.id AND id = $4) AS before_seq "
+        + "FROM conversations c WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL";
+  }
+
+  /** $1 conversation, seq strictly between $2 and $3, $4 limit. */
+  static String messagesAscending() {
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND seq > $2 AND seq < $3 "
+        + "ORDER BY seq ASC LIMIT $4";
+  }
+
+  static String messagesDescending() {
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND seq > $2 AND seq < $3 "
+        + "ORDER BY seq DESC LIMIT $4";
+  }
+
+  static String eraseConversations() {
+    return "DELETE FROM conversations WHERE owner = $1";
+  }
+
+  static String eraseIdempotencyKeys() {
+    return "DELETE FROM idempotency_keys WHERE owner = $1";
+  }
+
+  static String claimIdempotencyKey() {
+    return "INSERT INTO idempotency_keys (owner, key, operation, request_hash, status) VALUES ($1, $2, $3, $4, 'running') "
+        + "ON CONFLICT (owner, key) DO NOTHING RETURNING key";
+  }
+
+  /** $3 seconds after which a running key counts as abandoned, $4 retention in hours. */
+  static String readIdempotencyKey() {
+    return "SELECT operation, request_hash, status, response_status, response, "
+        + "created_at < now() - make_interval(secs => $3) AS abandoned, "
+        + "created_at < now() - make_interval(hours => $4) AS expired "
+        + "FROM idempotency_keys WHERE owner = $1 AND key = $2";
+  }
+
+  /** Takes over an abandoned or expired key for a new first request. */
+  static String reclaimIdempotencyKey() {
+    return "UPDATE idempotency_keys SET operation = $3, request_hash = $4, status = 'running', "
+        + "response_status = NULL, response = NULL, created_at = now() "
+        + "WHERE owner = $1 AND key = $2 AND (created_at < now() - make_interval(secs => $5) AND status = 'running' "
+        + "OR created_at < now() - make_interval(hours => $6)) RETURNING key";
+  }
+
+  static String completeIdempotencyKey() {
+    return "UPDATE idempotency_keys SET status = 'done', response_status = $3, response = $4 WHERE owner = $1 AND key = $2";
+  }
+
+  static String releaseIdempotencyKey() {
+    return "DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND status = 'running'";
+  }
+
+  static String purgeIdempotencyKeys() {
+    return "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)";
+  }
+
+  static String ping() {
+    return "SELECT count(*) FROM flyway_schema_history";
+  }
+}

@@ -1,0 +1,147 @@
+package dev.parley.store;
+
+import dev.parley.bus.Addresses;
+import dev.parley.bus.BusHeaders;
+import dev.parley.bus.Problem;
+import dev.parley.bus.Reply;
+import dev.parley.config.DatabaseUrl;
+import dev.parley.config.Limits;
+import dev.parley.llm.TokenCounter;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * Serves the parley.conversations.*, parley.messages.* and parley.users.erase addresses from
+ * PostgreSQL. Every request carries the user in the {@code user} header and every query is
+ * scoped by it. Configured with the whole Parley configuration (pg.url already resolved).
+ */
+public final class StoreVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StoreVerticle.class);
+  private static final long PURGE_EVERY_MS = 10 * 60 * 1000L;
+
+  private Pool pool;
+  private InputRules rules;
+  private MessageTokens tokens;
+  private MessageStore messages;
+  private ConversationStore conversations;
+  private IdempotentWrites idempotent;
+
+  @FunctionalInterface
+  private interface Operation {
+    Future<Reply> apply(String owner, JsonObject body, MultiMap headers);
+  }
+
+  @Override
+  public Future<?> start() {
+    JsonObject config = config();
+    DatabaseUrl url = DatabaseUrl.parse(config.getJsonObject("pg").getString("url"));
+    int poolSize = Math.max(2, config.getJsonObject("pg").getInteger("pool_size") / Math.max(1, instances()));
+    pool = PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(poolSize).setMaxWaitQueueSize(4096).setConnectionTimeout(10)
+            .setIdleTimeout(300).setPoolCleanerPeriod(60_000))
+        .connectingTo(url.connectOptions())
+        .using(vertx)
+        .build();
+    rules = new InputRules(Limits.from(config.getJsonObject("limits")));
+    tokens = new MessageTokens(vertx, TokenCounter.create(config.getJsonObject("tokens").getString("encoding")));
+    messages = new MessageStore(pool);
+    conversations = new ConversationStore(pool, messages);
+    JsonObject idem = config.getJsonObject("idempotency");
+    idempotent = new IdempotentWrites(pool, idem.getInteger("in_flight_timeout_seconds"), idem.getInteger("retention_hours"));
+
+    serve(Addresses.CONVERSATIONS_CREATE, this::createConversation);
+    serve(Addresses.CONVERSATIONS_LIST, (owner, body, headers) -> conversations.list(owner, body));
+    serve(Addresses.CONVERSATIONS_GET, (owner, body, headers) -> conversations.get(owner, body));
+    serve(Addresses.CONVERSATIONS_UPDATE, (owner, body, headers) -> conversations.update(owner, body, rules));
+    serve(Addresses.CONVERSATIONS_DELETE, (owner, body, headers) -> conversations.delete(owner, body));
+    serve(Addresses.MESSAGES_APPEND, this::appendMessages);
+    serve(Addresses.MESSAGES_LIST, (owner, body, headers) -> messages.list(owner, body));
+    serve(Addresses.USERS_ERASE, (owner, body, headers) -> conversations.erase(owner));
+    vertx.eventBus().consumer(Addresses.STORE_HEALTH, msg -> pool.preparedQuery(SqlQueries.ping()).execute()
+        .onSuccess(rows -> msg.reply(new JsonObject().put("database", "UP")))
+        .onFailure(e -> msg.fail(503, "database unreachable")));
+    vertx.setPeriodic(PURGE_EVERY_MS, id -> idempotent.purgeExpired()
+        .onFailure(e -> LOG.warn("Purging expired idempotency keys failed: {}", e.getClass().getSimpleName())));
+    // Prove the database answers before the verticle counts as started.
+    return pool.preparedQuery(SqlQueries.ping()).execute(Tuple.tuple());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return pool == null ? Future.succeededFuture() : pool.close();
+  }
+
+  private int instances() {
+    return config().getJsonObject("store", new JsonObject()).getInteger("instances", 1);
+  }
+
+  private Future<Reply> createConversation(String owner, JsonObject body, MultiMap headers) {
+    String title = rules.title(body);
+    JsonObject metadata = rules.metadata(body.getValue("metadata"), "/metadata");
+    List<NewMessage> first = rules.messages(body.getValue("messages"), "/messages", 0);
+    return tokens.count(first).compose(counted -> idempotent.run(owner, headers.get(BusHeaders.IDEMPOTENCY_KEY),
+        headers.get(BusHeaders.REQUEST_HASH), Addresses.CONVERSATIONS_CREATE,
+        tx -> conversations.create(tx, owner, title, metadata, counted)));
+  }
+
+  private Future<Reply> appendMessages(String owner, JsonObject body, MultiMap headers) {
+    var conversationId = Ids.conversation(body.getValue("conversation_id"));
+    List<NewMessage> batch = rules.messages(body.getValue("messages"), "/messages", 1);
+    return tokens.count(batch).compose(counted -> idempotent.run(owner, headers.get(BusHeaders.IDEMPOTENCY_KEY),
+        headers.get(BusHeaders.REQUEST_HASH), Addresses.MESSAGES_APPEND + ":" + conversationId,
+        tx -> messages.append(tx, owner, conversationId, counted)
+            .map(appended -> Reply.created(listOf(appended)))));
+  }
+
+  private static JsonObject listOf(JsonObject appended) {
+    var data = appended.getJsonArray("messages");
+    return new JsonObject().put("object", "list").put("data", data)
+        .put("first_id", data.getJsonObject(0).getString("id"))
+        .put("last_id", data.getJsonObject(data.size() - 1).getString("id"))
+        .put("has_more", false);
+  }
+
+  private void serve(String address, Operation operation) {
+    vertx.eventBus().<Object>consumer(address, msg -> {
+      Future<Reply> result;
+      try {
+        String owner = msg.headers().get(BusHeaders.USER);
+        if (owner == null || owner.isBlank()) {
+          throw Problem.badRequest("The user header is required");
+        }
+        Object body = msg.body();
+        if (body != null && !(body instanceof JsonObject)) {
+          throw Problem.badRequest("The request body must be a JSON object");
+        }
+        JsonObject json = body == null ? new JsonObject() : (JsonObject) body;
+        InputRules.checkText(json, "");
+        result = operation.apply(owner, json, msg.headers());
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onSuccess(reply -> reply.sendTo(msg)).onFailure(failure -> fail(msg, address, failure));
+    });
+  }
+
+  private static void fail(Message<?> msg, String address, Throwable failure) {
+    Problem problem = SqlFailures.toProblem(failure);
+    if (problem == null) {
+      LOG.error("Unexpected failure on {} (request {}): {}", address, msg.headers().get(BusHeaders.REQUEST_ID),
+          failure.getClass().getName(), failure);
+      problem = Problem.internal();
+    }
+    problem.failOn(msg);
+  }
+}
