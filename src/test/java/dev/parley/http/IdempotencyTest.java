@@ -1,6 +1,5 @@
 package dev.parley.http;
 
-import dev.parley.config.DatabaseUrl;
 import dev.parley.support.Http;
 import dev.parley.support.TestServer;
 import io.vertx.core.Future;
@@ -14,9 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -73,15 +69,11 @@ class IdempotencyTest {
 
   @Test
   @DisplayName("While the first request with a key is still running, a retry is 409")
-  void inFlight() throws Exception {
+  void inFlight() {
     Http alice = Http.as(server, "alice-idem-409");
     String id = alice.newConversation();
-    DatabaseUrl db = DatabaseUrl.parse(server.env().get("PARLEY_PG_URL"));
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-         PreparedStatement s = c.prepareStatement("INSERT INTO idempotency_keys (owner, key, operation, request_hash, status) "
-             + "VALUES ('alice-idem-409', 'busy-key', 'x', 'y', 'running')")) {
-      s.executeUpdate();
-    }
+    server.sql("INSERT INTO idempotency_keys (owner, key, operation, request_hash, status) "
+        + "VALUES ('alice-idem-409', 'busy-key', 'x', 'y', 'running')");
     HttpResponse<Buffer> response = alice.post("/v1/conversations/" + id + "/messages", append("x"), "busy-key");
     assertEquals(409, response.statusCode());
     assertEquals(0, alice.get("/v1/conversations/" + id + "/messages").bodyAsJsonObject().getJsonArray("data").size());

@@ -1,6 +1,7 @@
 package dev.parley.support;
 
 import dev.parley.ParleyServer;
+import dev.parley.config.DatabaseUrl;
 import dev.parley.config.ParleyConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -12,6 +13,11 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -90,6 +96,30 @@ public final class TestServer implements AutoCloseable {
 
   public Map<String, String> env() {
     return env;
+  }
+
+  /** Runs one SQL statement on the node's database over JDBC, behind the server's back. */
+  public void sql(String statement) {
+    try (Connection c = jdbc(); Statement s = c.createStatement()) {
+      s.execute(statement);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The first column of the first row of {@code query} on the node's database. */
+  public long sqlLong(String query) {
+    try (Connection c = jdbc(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private Connection jdbc() throws SQLException {
+    DatabaseUrl db = DatabaseUrl.parse(env.get("PARLEY_PG_URL"));
+    return DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
   }
 
   /** A valid token for {@code user}, signed with the test secret. */
