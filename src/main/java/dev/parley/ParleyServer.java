@@ -4,7 +4,11 @@ import dev.parley.config.DatabaseUrl;
 import dev.parley.config.EmbeddedDatabase;
 import dev.parley.config.ParleyConfig;
 import dev.parley.http.HttpVerticle;
+import dev.parley.chat.ChatVerticle;
 import dev.parley.http.Jwt;
+import dev.parley.llm.CallLogVerticle;
+import dev.parley.llm.LlmVerticle;
+import dev.parley.llm.ModelCatalog;
 import dev.parley.store.Migrations;
 import dev.parley.store.StoreVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -62,25 +66,25 @@ public final class ParleyServer {
       int httpInstances = resolved.integer("http.instances") > 0 ? resolved.integer("http.instances") : eventLoops;
       int storeInstances = resolved.integer("store.instances") > 0 ? resolved.integer("store.instances") : eventLoops;
       json.getJsonObject("store").put("instances", storeInstances);
-      return vertx.deployVerticle(StoreVerticle.class, options(json, storeInstances))
-          .compose(id -> {
-            deployments.add(id);
-            return vertx.deployVerticle(HttpVerticle.class, options(json, httpInstances));
-          })
-          .onSuccess(deployments::add)
-          .onSuccess(id -> LOG.info("Parley listens on http://{}:{} (database {}{}); {}",
+      return deploy(StoreVerticle.class, json, storeInstances)
+          .compose(v -> deploy(CallLogVerticle.class, json, 1))
+          .compose(v -> deploy(LlmVerticle.class, json, 1))
+          .compose(v -> deploy(ChatVerticle.class, json, 1))
+          .compose(v -> deploy(HttpVerticle.class, json, httpInstances))
+          .onSuccess(id -> LOG.info("Parley listens on http://{}:{} (database {}{}); {}; default model {}",
               resolved.string("http.host"), resolved.integer("http.port"),
               DatabaseUrl.parse(resolved.string("pg.url")).describe(), embedded != null ? ", embedded" : "",
               resolved.json().getJsonObject("jwt").getBoolean("development", false)
                   ? "development JWT key: get a token with `java -jar target/parley.jar token <user>`"
-                  : "JWT verification with the configured key"))
+                  : "JWT verification with the configured key",
+              new ModelCatalog(json).defaultModel()))
           .mapEmpty();
     });
   }
 
-  private static DeploymentOptions options(JsonObject config, int instances) {
-    return new DeploymentOptions().setConfig(config).setInstances(instances)
-        .setThreadingModel(ThreadingModel.EVENT_LOOP);
+  private Future<Void> deploy(Class<? extends io.vertx.core.Deployable> verticle, JsonObject config, int instances) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances)
+        .setThreadingModel(ThreadingModel.EVENT_LOOP)).onSuccess(deployments::add).mapEmpty();
   }
 
   /** The blocking part of start-up: embedded database, migrations, development key. */

@@ -11,7 +11,16 @@ public final class Addresses {
   public static final String MESSAGES_APPEND = "parley.messages.append";
   public static final String MESSAGES_LIST = "parley.messages.list";
   public static final String USERS_ERASE = "parley.users.erase";
+  public static final String MESSAGES_CONTEXT = "parley.messages.context";
+  public static final String CONVERSATIONS_SUMMARY = "parley.conversations.summary";
+  public static final String IDEMPOTENCY_CLAIM = "parley.idempotency.claim";
+  public static final String IDEMPOTENCY_COMPLETE = "parley.idempotency.complete";
+  public static final String IDEMPOTENCY_RELEASE = "parley.idempotency.release";
   public static final String STORE_HEALTH = "parley.store.health";
+  public static final String CHAT_TURN = "parley.chat.turn";
+  public static final String CHAT_CONTEXT = "parley.chat.context";
+  public static final String LLM_COMPLETE = "parley.llm.complete";
+  public static final String LLM_CALLS_RECORD = "parley.llm.calls.record";
 
   private Addresses() {
   }

@@ -11,6 +11,8 @@ public final class BusHeaders {
   public static final String REQUEST_HASH = "request-hash";
   /** Request: correlation id, carried through to logs. Optional. */
   public static final String REQUEST_ID = "request-id";
+  /** Request: a local address that receives {"delta": text} messages while a turn streams; each is acked. */
+  public static final String STREAM_ADDRESS = "stream-address";
   /** Reply: the HTTP status the reply stands for (200, 201, 204). */
   public static final String STATUS = "status";
   /** Reply: "true" when the reply is a stored response replayed for an idempotency key. */

@@ -16,14 +16,32 @@ public final class Problem extends RuntimeException {
   private final String title;
   private final String detail;
   private final JsonArray errors;
+  private final JsonObject extensions;
 
   public Problem(int status, String slug, String title, String detail, JsonArray errors) {
+    this(status, slug, title, detail, errors, null);
+  }
+
+  /** {@code extensions} are extra members (RFC 9457 section 3.2), e.g. retry_after for 429 and 503. */
+  public Problem(int status, String slug, String title, String detail, JsonArray errors, JsonObject extensions) {
     super(title + ": " + detail, null, false, false);
     this.status = status;
     this.slug = slug;
     this.title = title;
     this.detail = detail;
     this.errors = errors;
+    this.extensions = extensions;
+  }
+
+  /** 429 with the limit's state: retry_after (seconds) and rate_limit {limit, remaining, reset}. */
+  public static Problem tooManyRequests(String detail, long retryAfterSeconds, long limit, long remaining, long resetSeconds) {
+    return new Problem(429, "rate-limited", "Too Many Requests", detail, null, new JsonObject()
+        .put("retry_after", retryAfterSeconds)
+        .put("rate_limit", new JsonObject().put("limit", limit).put("remaining", remaining).put("reset", resetSeconds)));
+  }
+
+  public JsonObject extensions() {
+    return extensions == null ? new JsonObject() : extensions;
   }
 
   public static Problem badRequest(String detail) {
@@ -38,6 +56,10 @@ public final class Problem extends RuntimeException {
 
   public static Problem unauthorized() {
     return new Problem(401, "unauthorized", "Unauthorized", "A valid bearer token is required in the Authorization header", null);
+  }
+
+  public static Problem forbidden(String detail) {
+    return new Problem(403, "forbidden", "Forbidden", detail, null);
   }
 
   public static Problem notFound(String what) {
@@ -56,6 +78,10 @@ public final class Problem extends RuntimeException {
     return new Problem(503, "unavailable", "Service Unavailable", detail, null);
   }
 
+  public static Problem fromJson(JsonObject json) {
+    return fromJson(json.getInteger("status", 500), json.encode());
+  }
+
   public static Problem internal() {
     return new Problem(500, "internal", "Internal Server Error", "The server could not complete the request", null);
   }
@@ -72,6 +98,9 @@ public final class Problem extends RuntimeException {
         .put("detail", detail);
     if (errors != null) {
       json.put("errors", errors);
+    }
+    if (extensions != null) {
+      extensions.forEach(e -> json.put(e.getKey(), e.getValue()));
     }
     return json;
   }
@@ -103,8 +132,13 @@ public final class Problem extends RuntimeException {
     try {
       JsonObject json = new JsonObject(encoded);
       String type = json.getString("type", "/problems/internal");
+      JsonObject extensions = json.copy();
+      for (String standard : new String[] {"type", "title", "status", "detail", "errors"}) {
+        extensions.remove(standard);
+      }
       return new Problem(json.getInteger("status", status), type.substring(type.lastIndexOf('/') + 1),
-          json.getString("title"), json.getString("detail"), json.getJsonArray("errors"));
+          json.getString("title"), json.getString("detail"), json.getJsonArray("errors"),
+          extensions.isEmpty() ? null : extensions);
     } catch (RuntimeException notJson) {
       return status >= 400 && status < 600 && status != 500
           ? new Problem(status, "error", "Error", "The request failed", null)

@@ -1,5 +1,7 @@
 package dev.parley.config;
 
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.yaml.snakeyaml.Yaml;
 
@@ -146,12 +148,17 @@ public final class ParleyConfig {
         node.put(key, Long.parseLong(raw.trim()));
       } else if (current instanceof Boolean) {
         node.put(key, Boolean.parseBoolean(raw.trim()));
+      } else if (current instanceof JsonArray) {
+        node.put(key, new JsonArray(raw));
       } else {
         node.put(key, raw);
       }
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
           ENV_PREFIX + path.replace('.', '_').toUpperCase(Locale.ROOT) + " must be a whole number");
+    } catch (DecodeException e) {
+      throw new IllegalArgumentException(
+          ENV_PREFIX + path.replace('.', '_').toUpperCase(Locale.ROOT) + " must be a JSON array");
     }
   }
 

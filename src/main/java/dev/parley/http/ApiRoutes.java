@@ -14,7 +14,10 @@ final class ApiRoutes {
   private ApiRoutes() {
   }
 
-  static void mount(RouterBuilder builder, BusForwarder bus, Health health) {
+  static void mount(RouterBuilder builder, BusForwarder bus, Health health, ChatRoutes chat) {
+    on(builder, "chatTurn", chat::turn);
+    on(builder, "seedChat", chat::seedTurn);
+    on(builder, "conversationContext", chat.context());
     on(builder, "createConversation", bus.forwardIdempotent(Addresses.CONVERSATIONS_CREATE, p -> p.body()));
     on(builder, "listConversations", bus.forward(Addresses.CONVERSATIONS_LIST, p -> p.query()));
     on(builder, "getConversation", bus.forward(Addresses.CONVERSATIONS_GET,

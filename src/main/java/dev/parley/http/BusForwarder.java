@@ -62,31 +62,58 @@ final class BusForwarder {
   }
 
   Handler<RoutingContext> forward(String address, Function<Params, JsonObject> payload) {
-    return rc -> send(rc, address, payload, null);
+    return rc -> send(rc, address, payload, false, timeoutMs, Function.identity());
   }
 
   /** Like {@link #forward}, honouring the Idempotency-Key header. */
   Handler<RoutingContext> forwardIdempotent(String address, Function<Params, JsonObject> payload) {
-    return rc -> send(rc, address, payload, rc.request().getHeader(IDEMPOTENCY_HEADER));
+    return rc -> send(rc, address, payload, true, timeoutMs, Function.identity());
   }
 
-  private void send(RoutingContext rc, String address, Function<Params, JsonObject> payload, String idempotencyKey) {
+  /** The general form: a time-out of its own, and a mapping of the reply body. */
+  Handler<RoutingContext> forward(String address, Function<Params, JsonObject> payload, boolean idempotent,
+                                  long timeout, Function<JsonObject, JsonObject> mapReply) {
+    return rc -> send(rc, address, payload, idempotent, timeout, mapReply);
+  }
+
+  /** The authenticated user, or null after answering 401. */
+  static String user(RoutingContext rc) {
     String user = rc.user() == null ? null : rc.user().subject();
     if (user == null || user.isBlank()) {
       Problems.send(rc, Problem.unauthorized());
-      return;
+      return null;
     }
-    ValidatedRequest validated = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+    return user;
+  }
+
+  /** Delivery options carrying the user, the request id and, when asked, the idempotency headers. */
+  static DeliveryOptions options(RoutingContext rc, String user, String address, boolean idempotent, long timeout) {
     DeliveryOptions options = new DeliveryOptions()
-        .setSendTimeout(timeoutMs)
+        .setSendTimeout(timeout)
         .addHeader(BusHeaders.USER, user)
         .addHeader(BusHeaders.REQUEST_ID, RequestIds.of(rc));
-    if (idempotencyKey != null) {
-      options.addHeader(BusHeaders.IDEMPOTENCY_KEY, idempotencyKey)
-          .addHeader(BusHeaders.REQUEST_HASH, requestHash(address, rc));
+    String key = idempotent ? rc.request().getHeader(IDEMPOTENCY_HEADER) : null;
+    if (key != null) {
+      options.addHeader(BusHeaders.IDEMPOTENCY_KEY, key).addHeader(BusHeaders.REQUEST_HASH, requestHash(address, rc));
     }
-    bus.<Object>request(address, payload.apply(new Params(validated)), options)
-        .onSuccess(message -> respond(rc, Reply.from(message)))
+    return options;
+  }
+
+  static Params params(RoutingContext rc) {
+    return new Params(rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST));
+  }
+
+  private void send(RoutingContext rc, String address, Function<Params, JsonObject> payload, boolean idempotent,
+                    long timeout, Function<JsonObject, JsonObject> mapReply) {
+    String user = user(rc);
+    if (user == null) {
+      return;
+    }
+    bus.<Object>request(address, payload.apply(params(rc)), options(rc, user, address, idempotent, timeout))
+        .onSuccess(message -> {
+          Reply reply = Reply.from(message);
+          respond(rc, reply.body() == null ? reply : new Reply(reply.status(), mapReply.apply(reply.body()), reply.replayed()));
+        })
         .onFailure(failure -> Problems.send(rc, Problem.fromBus(failure)));
   }
 

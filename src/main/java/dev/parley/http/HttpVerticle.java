@@ -36,7 +36,9 @@ public final class HttpVerticle extends VerticleBase {
         ContractLoader.load(vertx, contractText).compose(contract -> {
           RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
           builder.security("bearerAuth").httpHandler(JWTAuthHandler.create(jwt));
-          ApiRoutes.mount(builder, forwarder, new Health(vertx.eventBus()));
+          long turnTimeout = config.getJsonObject("chat").getLong("turn_timeout_ms");
+          ChatStream stream = new ChatStream(vertx, config.getJsonObject("chat").getLong("sse_keepalive_ms"), turnTimeout);
+          ApiRoutes.mount(builder, forwarder, new Health(vertx.eventBus()), new ChatRoutes(forwarder, stream, turnTimeout));
           Router api = builder.createRouter();
 
           Router root = Router.router(vertx);

@@ -39,8 +39,15 @@ final class Problems {
     if (problem.status() == 401) {
       response.putHeader("WWW-Authenticate", "Bearer");
     }
+    JsonObject extensions = problem.extensions();
     if (problem.status() == 503 || problem.status() == 429) {
-      response.putHeader("Retry-After", "1");
+      response.putHeader("Retry-After", Long.toString(Math.max(1, extensions.getLong("retry_after", 1L))));
+    }
+    JsonObject limit = extensions.getJsonObject("rate_limit");
+    if (limit != null) {
+      response.putHeader("RateLimit-Limit", limit.getValue("limit").toString())
+          .putHeader("RateLimit-Remaining", limit.getValue("remaining").toString())
+          .putHeader("RateLimit-Reset", limit.getValue("reset").toString());
     }
     response.end(problem.toJson().toBuffer());
   }
@@ -62,7 +69,7 @@ final class Problems {
       case 401:
         return Problem.unauthorized();
       case 403:
-        return new Problem(403, "forbidden", "Forbidden", "This token may not do that", null);
+        return Problem.forbidden("This token may not do that");
       case 404:
         return Problem.notFound("The resource");
       case 405:

@@ -93,10 +93,19 @@ final class ConversationStore {
             : Future.succeededFuture(Reply.noContent()));
   }
 
-  /** Erases every conversation, message and stored response of the owner, for good. */
+  /** Stores a newer rolling summary: {id, summary, upto_seq}. History itself is never touched. */
+  Future<Reply> updateSummary(String owner, JsonObject body) {
+    UUID id = Ids.conversation(body.getValue("id"));
+    return pool.preparedQuery(SqlQueries.updateSummary())
+        .execute(Tuple.of(id, owner, body.getString("summary"), body.getLong("upto_seq")))
+        .map(rows -> Reply.noContent());
+  }
+
+  /** Erases every conversation, message, stored response and LLM call record of the owner, for good. */
   Future<Reply> erase(String owner) {
     return pool.withTransaction(tx -> tx.preparedQuery(SqlQueries.eraseConversations()).execute(Tuple.of(owner))
         .compose(done -> tx.preparedQuery(SqlQueries.eraseIdempotencyKeys()).execute(Tuple.of(owner)))
+        .compose(done -> tx.preparedQuery(SqlQueries.eraseLlmCalls()).execute(Tuple.of(owner)))
         .map(done -> Reply.noContent()));
   }
 }

@@ -47,6 +47,15 @@ final class IdempotentWrites {
   }
 
   /** Null when this request now owns the key; otherwise the stored reply to replay. */
+  Future<Reply> claim(String owner, String key, String hash, String operation) {
+    return claim(owner, key, hash, operation, true);
+  }
+
+  /** Stores the response of a key claimed with {@link #claim}, outside any other transaction. */
+  Future<Reply> complete(String owner, String key, Reply reply) {
+    return pool.withConnection(conn -> complete(conn, owner, key, reply));
+  }
+
   private Future<Reply> claim(String owner, String key, String hash, String operation, boolean firstTry) {
     return pool.preparedQuery(SqlQueries.claimIdempotencyKey())
         .execute(Tuple.of(owner, key, operation, hash))
@@ -96,7 +105,7 @@ final class IdempotentWrites {
         .map(reply);
   }
 
-  private Future<Void> release(String owner, String key) {
+  Future<Void> release(String owner, String key) {
     return pool.preparedQuery(SqlQueries.releaseIdempotencyKey()).execute(Tuple.of(owner, key)).mapEmpty();
   }
 

@@ -152,8 +152,12 @@ public final class InputRules {
     if (model != null && !(model instanceof String)) {
       throw Problem.invalid(pointer + "/model", "model must be a string");
     }
+    Object status = m.getValue("status");
+    if (status != null && !"complete".equals(status) && !"interrupted".equals(status)) {
+      throw Problem.invalid(pointer + "/status", "status must be complete or interrupted");
+    }
     return new NewMessage(r, text, 0, (String) model, optionalArray(m, "sources", pointer),
-        metadata(m.getValue("metadata"), pointer + "/metadata"), toolCalls);
+        metadata(m.getValue("metadata"), pointer + "/metadata"), toolCalls, status == null ? "complete" : (String) status);
   }
 
   private static JsonArray optionalArray(JsonObject m, String field, String pointer) {

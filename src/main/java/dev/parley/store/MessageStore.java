@@ -49,7 +49,7 @@ final class MessageStore {
       for (int i = 0; i < messages.size(); i++) {
         NewMessage m = messages.get(i);
         batch.add(Tuple.from(new Object[] {conversationId, firstSeq + i, UUID.randomUUID(), m.role(), m.content(),
-            m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls()}));
+            m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls(), m.status()}));
       }
       JsonObject conversation = Rows.conversation(row);
       return tx.preparedQuery(SqlQueries.insertMessage()).executeBatch(batch)

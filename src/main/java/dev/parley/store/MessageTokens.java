@@ -35,8 +35,7 @@ final class MessageTokens {
   private List<NewMessage> counted(List<NewMessage> messages) {
     List<NewMessage> out = new ArrayList<>(messages.size());
     for (NewMessage m : messages) {
-      out.add(new NewMessage(m.role(), m.content(), counter.count(m.content()), m.model(),
-          m.sources(), m.metadata(), m.toolCalls()));
+      out.add(m.withTokenCount(counter.count(m.content())));
     }
     return out;
   }

@@ -46,6 +46,7 @@ final class Rows {
         .put("sources", row.getValue("sources"))
         .put("metadata", jsonObject(row.getValue("metadata")))
         .put("tool_calls", row.getValue("tool_calls"))
+        .put("status", row.getString("status"))
         .put("created_at", timestamp(row.getOffsetDateTime("created_at")));
   }
 

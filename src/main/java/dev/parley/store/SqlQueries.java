@@ -10,7 +10,7 @@ final class SqlQueries {
       "id, title, metadata, message_count, total_tokens, archived_at, created_at, updated_at";
 
   static final String MESSAGE_COLUMNS =
-      "id, conversation_id, seq, role, content, token_count, model, sources, metadata, tool_calls, created_at";
+      "id, conversation_id, seq, role, content, token_count, model, sources, metadata, tool_calls, status, created_at";
 
   static String insertConversation() {
     return "INSERT INTO conversations (id, owner, title, title_source, metadata) VALUES ($1, $2, $3, $4, $5) "
@@ -68,8 +68,8 @@ final class SqlQueries {
   }
 
   static String insertMessage() {
-    return "INSERT INTO messages (conversation_id, seq, id, role, content, token_count, model, sources, metadata, tool_calls) "
-        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING " + MESSAGE_COLUMNS;
+    return "INSERT INTO messages (conversation_id, seq, id, role, content, token_count, model, sources, metadata, tool_calls, status) "
+        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING " + MESSAGE_COLUMNS;
   }
 
   /** Confirms the conversation is the owner's and resolves message-id cursors to seq. */
@@ -92,6 +92,28 @@ final class SqlQueries {
 
   static String eraseConversations() {
     return "DELETE FROM conversations WHERE owner = $1";
+  }
+
+  static String eraseLlmCalls() {
+    return "DELETE FROM llm_calls WHERE owner = $1";
+  }
+
+  /** The conversation's summary state, and whether it is the owner's. */
+  static String contextHead() {
+    return "SELECT summary, summary_upto_seq, last_seq, message_count FROM conversations "
+        + "WHERE id = $1 AND owner = $2 AND deleted_at IS NULL";
+  }
+
+  /** Newest first, below seq $2 and above seq $3, for context assembly: only the columns it needs. */
+  static String contextPage() {
+    return "SELECT id, seq, role, content, token_count FROM messages WHERE conversation_id = $1 AND seq < $2 AND seq > $3 "
+        + "ORDER BY seq DESC LIMIT $4";
+  }
+
+  /** Moves the summary forward only: an older refresh never overwrites a newer one. */
+  static String updateSummary() {
+    return "UPDATE conversations SET summary = $3, summary_upto_seq = $4 "
+        + "WHERE id = $1 AND owner = $2 AND deleted_at IS NULL AND summary_upto_seq < $4";
   }
 
   static String eraseIdempotencyKeys() {

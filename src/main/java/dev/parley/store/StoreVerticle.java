@@ -4,7 +4,6 @@ import dev.parley.bus.Addresses;
 import dev.parley.bus.BusHeaders;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
-import dev.parley.config.DatabaseUrl;
 import dev.parley.config.Limits;
 import dev.parley.llm.TokenCounter;
 import io.vertx.core.Future;
@@ -12,9 +11,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,14 +43,7 @@ public final class StoreVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     JsonObject config = config();
-    DatabaseUrl url = DatabaseUrl.parse(config.getJsonObject("pg").getString("url"));
-    int poolSize = Math.max(2, config.getJsonObject("pg").getInteger("pool_size") / Math.max(1, instances()));
-    pool = PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(poolSize).setMaxWaitQueueSize(4096).setConnectionTimeout(10)
-            .setIdleTimeout(300).setPoolCleanerPeriod(60_000))
-        .connectingTo(url.connectOptions())
-        .using(vertx)
-        .build();
+    pool = Pools.create(vertx, config, Math.max(2, config.getJsonObject("pg").getInteger("pool_size") / Math.max(1, instances())));
     rules = new InputRules(Limits.from(config.getJsonObject("limits")));
     tokens = new MessageTokens(vertx, TokenCounter.create(config.getJsonObject("tokens").getString("encoding")));
     messages = new MessageStore(pool);
@@ -69,6 +59,17 @@ public final class StoreVerticle extends VerticleBase {
     serve(Addresses.MESSAGES_APPEND, this::appendMessages);
     serve(Addresses.MESSAGES_LIST, (owner, body, headers) -> messages.list(owner, body));
     serve(Addresses.USERS_ERASE, (owner, body, headers) -> conversations.erase(owner));
+    ContextReader context = new ContextReader(pool);
+    serve(Addresses.MESSAGES_CONTEXT, (owner, body, headers) -> context.read(owner, body));
+    serve(Addresses.CONVERSATIONS_SUMMARY, (owner, body, headers) -> conversations.updateSummary(owner, body));
+    serve(Addresses.IDEMPOTENCY_CLAIM, (owner, body, headers) -> idempotent.claim(owner, requiredKey(headers),
+            headers.get(BusHeaders.REQUEST_HASH), body.getString("operation", ""))
+        .map(replay -> replay != null ? replay : Reply.ok(new JsonObject().put("claimed", true))));
+    serve(Addresses.IDEMPOTENCY_COMPLETE, (owner, body, headers) -> idempotent.complete(owner, requiredKey(headers),
+            new Reply(body.getInteger("status"), body.getJsonObject("response"), false))
+        .map(Reply.noContent()));
+    serve(Addresses.IDEMPOTENCY_RELEASE, (owner, body, headers) -> idempotent.release(owner, requiredKey(headers))
+        .map(Reply.noContent()));
     vertx.eventBus().consumer(Addresses.STORE_HEALTH, msg -> pool.preparedQuery(SqlQueries.ping()).execute()
         .onSuccess(rows -> msg.reply(new JsonObject().put("database", "UP")))
         .onFailure(e -> msg.fail(503, "database unreachable")));
@@ -103,6 +104,14 @@ public final class StoreVerticle extends VerticleBase {
         headers.get(BusHeaders.REQUEST_HASH), Addresses.MESSAGES_APPEND + ":" + conversationId,
         tx -> messages.append(tx, owner, conversationId, counted)
             .map(appended -> Reply.created(listOf(appended)))));
+  }
+
+  private static String requiredKey(MultiMap headers) {
+    String key = headers.get(BusHeaders.IDEMPOTENCY_KEY);
+    if (key == null || key.isEmpty()) {
+      throw Problem.badRequest("The idempotency-key header is required");
+    }
+    return key;
   }
 
   private static JsonObject listOf(JsonObject appended) {

@@ -1,0 +1,123 @@
+package dev.parley.http;
+
+import dev.parley.bus.Addresses;
+import dev.parley.bus.BusHeaders;
+import dev.parley.bus.Problem;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.UUID;
+
+/**
+ * A chat turn answered as Server-Sent Events: {@code delta} events while the model writes, then
+ * one {@code message} event with the whole turn, or an {@code error} event with a problem; every
+ * event has an {@code id:}. A comment line keeps idle connections open. Errors before the first
+ * byte are plain problem+json responses with their status. When the client goes away, the stream
+ * address disappears and the model call is cancelled; what was generated is stored as interrupted.
+ * (The 5.0.x contract cannot declare text/event-stream; openapi.yaml describes it in prose.)
+ */
+final class ChatStream {
+
+  private final Vertx vertx;
+  private final long keepAliveMs;
+  private final long turnTimeoutMs;
+
+  ChatStream(Vertx vertx, long keepAliveMs, long turnTimeoutMs) {
+    this.vertx = vertx;
+    this.keepAliveMs = keepAliveMs;
+    this.turnTimeoutMs = turnTimeoutMs;
+  }
+
+  void handle(RoutingContext rc, String user, JsonObject body) {
+    Stream stream = new Stream(rc.response());
+    String address = "parley.stream." + UUID.randomUUID();
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, delta -> {
+      if (stream.closed()) {
+        delta.fail(410, "client gone");
+        return;
+      }
+      stream.event("delta", new JsonObject().put("content", delta.body().getString("delta")));
+      delta.reply(null);
+    });
+    long keepAlive = vertx.setPeriodic(keepAliveMs, id -> stream.comment("keep-alive"));
+    Runnable cleanUp = () -> {
+      vertx.cancelTimer(keepAlive);
+      consumer.unregister();
+    };
+    rc.response().closeHandler(v -> cleanUp.run());
+    DeliveryOptions options = BusForwarder.options(rc, user, Addresses.CHAT_TURN, true, turnTimeoutMs)
+        .addHeader(BusHeaders.STREAM_ADDRESS, address);
+    consumer.completion()
+        .compose(registered -> vertx.eventBus().<JsonObject>request(Addresses.CHAT_TURN, body, options))
+        .onComplete(ar -> {
+          cleanUp.run();
+          if (stream.closed()) {
+            return;
+          }
+          if (ar.succeeded()) {
+            stream.event("message", ar.result().body());
+            stream.end();
+          } else if (!stream.started()) {
+            Problems.send(rc, Problem.fromBus(ar.cause()));
+          } else {
+            stream.event("error", Problem.fromBus(ar.cause()).toJson());
+            stream.end();
+          }
+        });
+  }
+
+  /** The SSE response, started lazily so that early errors keep their HTTP status. */
+  private static final class Stream {
+    private final HttpServerResponse response;
+    private int nextId = 1;
+    private boolean started;
+
+    Stream(HttpServerResponse response) {
+      this.response = response;
+    }
+
+    boolean started() {
+      return started;
+    }
+
+    boolean closed() {
+      return response.closed() || response.ended();
+    }
+
+    private void start() {
+      if (!started) {
+        started = true;
+        response.setStatusCode(200).setChunked(true)
+            .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+            .putHeader("Cache-Control", "no-cache")
+            .putHeader("X-Accel-Buffering", "no");
+      }
+    }
+
+    void event(String name, JsonObject data) {
+      if (closed()) {
+        return;
+      }
+      start();
+      response.write("id: " + nextId++ + "\nevent: " + name + "\ndata: " + data.encode() + "\n\n");
+    }
+
+    void comment(String text) {
+      if (closed()) {
+        return;
+      }
+      start();
+      response.write(": " + text + "\n\n");
+    }
+
+    void end() {
+      if (!closed()) {
+        response.end();
+      }
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package dev.parley.limits;
+
+import io.vertx.core.Future;
+
+/**
+ * Per-key limits per minute (token buckets): requests and tokens per user, RPM and TPM per model.
+ * The local implementation holds one node's buckets; a Redis one makes them cluster-wide.
+ */
+public interface RateLimiter {
+
+  /** Takes {@code amount} from bucket {@code key} that refills {@code perMinute} a minute; never waits. */
+  Future<Decision> acquire(String key, long amount, long perMinute);
+
+  /** Settles a reservation afterwards: a negative {@code delta} gives back, a positive one takes more. */
+  Future<Void> adjust(String key, long delta, long perMinute);
+
+  /** The answer of {@link #acquire}: whether it was allowed, and the bucket's state for the headers. */
+  record Decision(boolean allowed, long limit, long remaining, long resetSeconds, long retryAfterSeconds) {
+  }
+}

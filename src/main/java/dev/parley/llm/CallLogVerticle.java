@@ -1,0 +1,51 @@
+package dev.parley.llm;
+
+import dev.parley.bus.Addresses;
+import dev.parley.store.Pools;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.UUID;
+
+/**
+ * Writes one llm_calls row per provider call attempt, sent fire-and-forget on
+ * parley.llm.calls.record. Holds no prompt text and no keys: the payload has none.
+ */
+public final class CallLogVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CallLogVerticle.class);
+
+  static final String INSERT = "INSERT INTO llm_calls (request_id, conversation_id, owner, provider, model, status, "
+      + "http_status, attempt, latency_ms, prompt_tokens, completion_tokens, error_class) "
+      + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+  private Pool pool;
+
+  @Override
+  public Future<?> start() {
+    pool = Pools.create(vertx, config(), 2);
+    vertx.eventBus().<JsonObject>consumer(Addresses.LLM_CALLS_RECORD, msg -> record(msg.body()));
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return pool.close();
+  }
+
+  private void record(JsonObject call) {
+    String conversation = call.getString("conversation_id");
+    Tuple row = Tuple.from(new Object[] {call.getString("request_id"),
+        conversation == null ? null : UUID.fromString(conversation), call.getString("owner"),
+        call.getString("provider"), call.getString("model"), call.getString("status"), call.getInteger("http_status"),
+        call.getInteger("attempt"), call.getInteger("latency_ms"), call.getInteger("prompt_tokens"),
+        call.getInteger("completion_tokens"), call.getString("error_class")});
+    pool.preparedQuery(INSERT).execute(row)
+        .onFailure(e -> LOG.warn("Could not record an LLM call: {}", e.getClass().getSimpleName()));
+  }
+}

@@ -1,0 +1,229 @@
+package dev.parley.llm;
+
+import dev.parley.bus.Addresses;
+import dev.parley.bus.BusHeaders;
+import dev.parley.bus.Problem;
+import dev.parley.limits.LocalRateLimiter;
+import dev.parley.limits.RateLimiter;
+import dev.parley.llm.provider.AnthropicProvider;
+import dev.parley.llm.provider.OpenAiProvider;
+import dev.parley.llm.provider.PlaceholderProvider;
+import dev.parley.llm.provider.Provider;
+import dev.parley.llm.provider.ProviderRequest;
+import dev.parley.llm.provider.ProviderResult;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Serves parley.llm.complete: one completion against the model's provider, within the model's
+ * RPM, TPM and concurrency limits, with retries, a circuit breaker per provider, streamed deltas
+ * forwarded to the caller's stream address, and one call-log record per attempt. One instance
+ * per node: the breakers and model limits are this node's.
+ */
+public final class LlmVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LlmVerticle.class);
+
+  private final Map<String, Provider> providers = new HashMap<>();
+  private final Map<String, CircuitBreaker> breakers = new HashMap<>();
+  private final Map<String, Integer> inFlight = new HashMap<>();
+  private final Map<Message<JsonObject>, Provider.Call> activeCalls = new HashMap<>();
+  private RateLimiter limiter;
+  private RetryPolicy retries;
+  private HttpClient http;
+
+  @Override
+  public Future<?> start() {
+    JsonObject config = config();
+    JsonObject llm = config.getJsonObject("llm");
+    long firstToken = llm.getLong("first_token_timeout_ms");
+    long total = llm.getLong("total_timeout_ms");
+    http = vertx.createHttpClient(new HttpClientOptions()
+        .setConnectTimeout(llm.getInteger("connect_timeout_ms"))
+        .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64));
+    TokenCounter tokens = TokenCounter.create(config.getJsonObject("tokens").getString("encoding"));
+    providers.put("openai", new OpenAiProvider(vertx, http, config.getJsonObject("openai"), firstToken, total));
+    providers.put("anthropic", new AnthropicProvider(vertx, http, config.getJsonObject("anthropic"), firstToken, total));
+    providers.put("placeholder", new PlaceholderProvider(tokens));
+    for (String name : providers.keySet()) {
+      breakers.put(name, new CircuitBreaker(llm.getInteger("breaker_failures"), llm.getLong("breaker_open_ms"),
+          System::currentTimeMillis));
+    }
+    limiter = new LocalRateLimiter();
+    retries = new RetryPolicy(llm.getInteger("max_attempts"), llm.getLong("backoff_base_ms"), llm.getLong("backoff_max_ms"));
+    vertx.eventBus().<JsonObject>consumer(Addresses.LLM_COMPLETE, this::complete);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return http.close();
+  }
+
+  /** The parts of one completion request. */
+  private record Job(Message<JsonObject> msg, ModelSpec model, ProviderRequest request, String owner,
+                     String conversationId, String requestId, String streamAddress, int estimatedTokens) {
+  }
+
+  private void complete(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    ModelSpec model = ModelSpec.fromJson(body.getJsonObject("model"));
+    ProviderRequest request = new ProviderRequest(model, body.getString("system"), body.getJsonArray("messages"),
+        body.getInteger("max_output_tokens"), body.getString("stream_address") != null);
+    Job job = new Job(msg, model, request, msg.headers().get(BusHeaders.USER), body.getString("conversation_id"),
+        msg.headers().get(BusHeaders.REQUEST_ID), body.getString("stream_address"),
+        body.getInteger("estimated_prompt_tokens", 0) + request.maxOutputTokens());
+    if (!providers.containsKey(model.provider())) {
+      Problem.invalid("/model", "Unknown provider").failOn(msg);
+      return;
+    }
+    int running = inFlight.getOrDefault(model.name(), 0);
+    if (model.maxConcurrent() > 0 && running >= model.maxConcurrent()) {
+      Problem.tooManyRequests("The model is at its limit of concurrent calls", 1, model.maxConcurrent(), 0, 1).failOn(msg);
+      return;
+    }
+    limiter.acquire("model-rpm:" + model.name(), 1, model.rpm())
+        .compose(rpm -> rpm.allowed() ? limiter.acquire("model-tpm:" + model.name(), job.estimatedTokens(), model.tpm())
+            .map(tpm -> tpm.allowed() ? null : Problem.tooManyRequests("The model's tokens per minute are used up",
+                tpm.retryAfterSeconds(), tpm.limit(), tpm.remaining(), tpm.resetSeconds()))
+            : Future.succeededFuture(Problem.tooManyRequests("The model's requests per minute are used up",
+                rpm.retryAfterSeconds(), rpm.limit(), rpm.remaining(), rpm.resetSeconds())))
+        .onSuccess(limited -> {
+          if (limited != null) {
+            limited.failOn(msg);
+            return;
+          }
+          inFlight.merge(model.name(), 1, Integer::sum);
+          attempt(job, 1);
+        });
+  }
+
+  private void attempt(Job job, int attempt) {
+    CircuitBreaker breaker = breakers.get(job.model().provider());
+    if (!breaker.allow()) {
+      done(job);
+      long retryAfter = Math.max(1, (breaker.retryAfterMs() + 999) / 1000);
+      new Problem(503, "provider-unavailable", "Provider Unavailable",
+          "The provider failed repeatedly; calls resume shortly", null,
+          new JsonObject().put("retry_after", retryAfter)).failOn(job.msg());
+      return;
+    }
+    long started = System.nanoTime();
+    Provider.Call call = providers.get(job.model().provider()).start(job.request(), delta -> forward(job, delta));
+    activeCalls.put(job.msg(), call);
+    call.result().onComplete(ar -> {
+      activeCalls.remove(job.msg());
+      int latencyMs = (int) ((System.nanoTime() - started) / 1_000_000);
+      if (ar.succeeded()) {
+        breaker.success();
+        ProviderResult result = ar.result();
+        record(job, attempt, latencyMs, "ok", 200, result.promptTokens(), result.completionTokens(), null);
+        limiter.adjust("model-tpm:" + job.model().name(),
+            result.promptTokens() + result.completionTokens() - job.estimatedTokens(), job.model().tpm());
+        done(job);
+        job.msg().reply(answer(job, result.content(), result, "complete", null));
+        return;
+      }
+      ProviderException failure = ar.cause() instanceof ProviderException p ? p
+          : ProviderException.of(ProviderException.Kind.CONNECTION, "provider call failed");
+      if (failure.countsAgainstProvider()) {
+        breaker.failure();
+      } else if (failure.kind() != ProviderException.Kind.CANCELLED) {
+        breaker.success();
+      }
+      record(job, attempt, latencyMs, failure.kind().name().toLowerCase(), failure.httpStatus(), null, null,
+          failure.kind().name());
+      long delay = retries.delayMs(attempt, failure, call.streamedAny());
+      if (delay >= 0) {
+        vertx.setTimer(Math.max(1, delay), id -> attempt(job, attempt + 1));
+        return;
+      }
+      done(job);
+      if (call.streamedAny() || failure.kind() == ProviderException.Kind.CANCELLED) {
+        // Tokens already reached the client (or it left): keep what was generated.
+        job.msg().reply(answer(job, call.partialContent(), null, "interrupted",
+            failure.kind() == ProviderException.Kind.CANCELLED ? null : problem(failure).toJson()));
+        return;
+      }
+      problem(failure).failOn(job.msg());
+    });
+  }
+
+  /** Hands a delta to the caller's stream; when nobody listens any more, the client is gone. */
+  private void forward(Job job, String delta) {
+    if (job.streamAddress() == null) {
+      return;
+    }
+    vertx.eventBus().request(job.streamAddress(), new JsonObject().put("delta", delta), new DeliveryOptions().setSendTimeout(10_000))
+        .onFailure(e -> {
+          Provider.Call call = activeCalls.get(job.msg());
+          if (call != null) {
+            call.cancel();
+          }
+        });
+  }
+
+  private void done(Job job) {
+    inFlight.computeIfPresent(job.model().name(), (k, v) -> v <= 1 ? null : v - 1);
+  }
+
+  private static JsonObject answer(Job job, String content, ProviderResult result, String outcome, JsonObject error) {
+    JsonObject usage = new JsonObject()
+        .put("prompt_tokens", result == null ? 0 : result.promptTokens())
+        .put("completion_tokens", result == null ? 0 : result.completionTokens());
+    return new JsonObject()
+        .put("content", content)
+        .put("tool_calls", result == null ? null : result.toolCalls())
+        .put("finish_reason", result == null ? null : result.finishReason())
+        .put("usage", usage)
+        .put("model", job.model().name())
+        .put("outcome", outcome)
+        .put("error", error);
+  }
+
+  private static Problem problem(ProviderException failure) {
+    return switch (failure.kind()) {
+      case CONTEXT_TOO_LONG -> new Problem(422, "context-too-long", "Context Too Long",
+          "The provider says the conversation context is too long for the model", null);
+      case RATE_LIMITED -> Problem.tooManyRequests("The provider is rate limiting this model",
+          Math.max(1, (failure.retryAfterMs() + 999) / 1000), 0, 0, Math.max(1, (failure.retryAfterMs() + 999) / 1000));
+      case TIMEOUT -> new Problem(504, "provider-timeout", "Provider Timeout", "The provider did not answer in time", null);
+      default -> new Problem(502, "provider-error", "Provider Error", "The provider could not complete the request", null);
+    };
+  }
+
+  private void record(Job job, int attempt, int latencyMs, String status, int httpStatus, Integer promptTokens,
+                      Integer completionTokens, String errorClass) {
+    JsonObject call = new JsonObject()
+        .put("request_id", job.requestId())
+        .put("conversation_id", job.conversationId())
+        .put("owner", job.owner())
+        .put("provider", job.model().provider())
+        .put("model", job.model().name())
+        .put("status", status)
+        .put("http_status", httpStatus == 0 ? null : httpStatus)
+        .put("attempt", attempt)
+        .put("latency_ms", latencyMs)
+        .put("prompt_tokens", promptTokens)
+        .put("completion_tokens", completionTokens)
+        .put("error_class", errorClass);
+    vertx.eventBus().send(Addresses.LLM_CALLS_RECORD, call);
+    LOG.atInfo().addKeyValue("provider", job.model().provider()).addKeyValue("model", job.model().name())
+        .addKeyValue("status", status).addKeyValue("http_status", httpStatus).addKeyValue("attempt", attempt)
+        .addKeyValue("latency_ms", latencyMs).addKeyValue("prompt_tokens", promptTokens)
+        .addKeyValue("completion_tokens", completionTokens).addKeyValue("error_class", errorClass)
+        .addKeyValue("request_id", job.requestId())
+        .log("llm call");
+  }
+}

@@ -1,0 +1,246 @@
+package dev.parley.llm.provider;
+
+import dev.parley.llm.ProviderException;
+import dev.parley.llm.ProviderException.Kind;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * The transport shared by the HTTP providers: one POST with a JSON body, answered as JSON or as
+ * Server-Sent Events; first-token and total time-outs; cancellation. Subclasses speak the protocol.
+ * Uses the core HttpClient (which vertx-web-client wraps) because a call must be abortable
+ * mid-stream.
+ */
+public abstract class HttpProvider implements Provider {
+
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final long firstTokenTimeoutMs;
+  private final long totalTimeoutMs;
+
+  protected HttpProvider(Vertx vertx, HttpClient client, long firstTokenTimeoutMs, long totalTimeoutMs) {
+    this.vertx = vertx;
+    this.client = client;
+    this.firstTokenTimeoutMs = firstTokenTimeoutMs;
+    this.totalTimeoutMs = totalTimeoutMs;
+  }
+
+  /** The absolute URL the request goes to. */
+  protected abstract String url(ProviderRequest request);
+
+  /** Authentication and protocol headers; they are never logged. */
+  protected abstract void headers(MultiMap headers);
+
+  protected abstract JsonObject body(ProviderRequest request);
+
+  protected abstract ProviderResult parse(JsonObject response);
+
+  /** Collects one stream event into {@code stream}; throws ProviderException for in-stream errors. */
+  protected abstract void onStreamEvent(String event, String data, StreamState stream);
+
+  /** What a streaming answer has produced so far. */
+  protected static final class StreamState {
+    final StringBuilder content = new StringBuilder();
+    Handler<String> onDelta;
+    int promptTokens;
+    int completionTokens;
+    String finishReason;
+    io.vertx.core.json.JsonArray toolCalls;
+    boolean done;
+
+    void delta(String text) {
+      if (text != null && !text.isEmpty()) {
+        content.append(text);
+        onDelta.handle(text);
+      }
+    }
+  }
+
+  @Override
+  public Call start(ProviderRequest request, Handler<String> onDelta) {
+    HttpCall call = new HttpCall(onDelta);
+    call.run(request);
+    return call;
+  }
+
+  private final class HttpCall implements Call {
+
+    private final Promise<ProviderResult> promise = Promise.promise();
+    private final StreamState stream = new StreamState();
+    private HttpClientRequest httpRequest;
+    private long firstTokenTimer = -1;
+    private long totalTimer = -1;
+    private boolean firstTokenSeen;
+
+    HttpCall(Handler<String> onDelta) {
+      stream.onDelta = text -> {
+        firstToken();
+        onDelta.handle(text);
+      };
+    }
+
+    void run(ProviderRequest request) {
+      firstTokenTimer = vertx.setTimer(firstTokenTimeoutMs,
+          id -> abort(ProviderException.of(Kind.TIMEOUT, "no first token within " + firstTokenTimeoutMs + " ms")));
+      totalTimer = vertx.setTimer(totalTimeoutMs,
+          id -> abort(ProviderException.of(Kind.TIMEOUT, "no complete answer within " + totalTimeoutMs + " ms")));
+      RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url(request));
+      MultiMap headers = MultiMap.caseInsensitiveMultiMap()
+          .add("Content-Type", "application/json")
+          .add("Accept", request.stream() ? "text/event-stream" : "application/json");
+      headers(headers);
+      options.setHeaders(headers);
+      Buffer body = body(request).toBuffer();
+      client.request(options)
+          .compose(req -> {
+            httpRequest = req;
+            if (promise.future().isComplete()) {
+              req.reset();
+              return Future.failedFuture(ProviderException.of(Kind.CANCELLED, "cancelled"));
+            }
+            return req.send(body);
+          })
+          .onSuccess(response -> onResponse(request, response))
+          .onFailure(e -> fail(e instanceof ProviderException p ? p
+              : ProviderException.of(Kind.CONNECTION, "could not reach the provider: " + e.getClass().getSimpleName())));
+    }
+
+    private void onResponse(ProviderRequest request, HttpClientResponse response) {
+      if (response.statusCode() != 200) {
+        long retryAfter = retryAfterMs(response);
+        response.body()
+            .onSuccess(b -> fail(ProviderException.fromStatus(response.statusCode(), retryAfter, b.toString())))
+            .onFailure(e -> fail(ProviderException.fromStatus(response.statusCode(), retryAfter, "")));
+        return;
+      }
+      if (!request.stream()) {
+        firstToken();
+        response.body().onSuccess(b -> {
+          try {
+            promise.tryComplete(parse(b.toJsonObject()));
+            cancelTimers();
+          } catch (RuntimeException e) {
+            fail(e instanceof ProviderException p ? p : ProviderException.of(Kind.REJECTED, "unreadable provider answer"));
+          }
+        }).onFailure(e -> fail(ProviderException.of(Kind.CONNECTION, "connection lost while reading the answer")));
+        return;
+      }
+      SseParser parser = new SseParser((event, data) -> {
+        if (promise.future().isComplete()) {
+          return;
+        }
+        try {
+          onStreamEvent(event, data, stream);
+        } catch (ProviderException e) {
+          abort(e);
+        } catch (RuntimeException e) {
+          abort(ProviderException.of(Kind.STREAM_CUT, "unreadable stream event"));
+        }
+        if (stream.done) {
+          promise.tryComplete(new ProviderResult(stream.content.toString(), stream.toolCalls, stream.promptTokens,
+              stream.completionTokens, stream.finishReason));
+          cancelTimers();
+        }
+      });
+      response.handler(parser::feed);
+      response.exceptionHandler(e -> endedEarly());
+      response.endHandler(v -> endedEarly());
+    }
+
+    private void endedEarly() {
+      if (!promise.future().isComplete()) {
+        fail(firstTokenSeen
+            ? ProviderException.of(Kind.STREAM_CUT, "the provider ended the stream before it finished")
+            : ProviderException.of(Kind.CONNECTION, "the provider closed the stream before any token"));
+      }
+    }
+
+    private void firstToken() {
+      firstTokenSeen = true;
+      if (firstTokenTimer >= 0) {
+        vertx.cancelTimer(firstTokenTimer);
+        firstTokenTimer = -1;
+      }
+    }
+
+    private void abort(ProviderException e) {
+      if (httpRequest != null) {
+        httpRequest.reset();
+      }
+      fail(e);
+    }
+
+    private void fail(ProviderException e) {
+      // Once a token went out, any later failure is a cut stream: it must not be retried.
+      ProviderException failure = firstTokenSeen && stream.content.length() > 0 && e.retryable()
+          ? ProviderException.of(Kind.STREAM_CUT, e.getMessage()) : e;
+      if (promise.tryFail(failure)) {
+        cancelTimers();
+      }
+    }
+
+    private void cancelTimers() {
+      vertx.cancelTimer(firstTokenTimer);
+      vertx.cancelTimer(totalTimer);
+    }
+
+    @Override
+    public Future<ProviderResult> result() {
+      return promise.future();
+    }
+
+    @Override
+    public void cancel() {
+      abort(ProviderException.of(Kind.CANCELLED, "the client went away"));
+    }
+
+    @Override
+    public String partialContent() {
+      return stream.content.toString();
+    }
+
+    @Override
+    public boolean streamedAny() {
+      return stream.content.length() > 0;
+    }
+  }
+
+  /** Retry-After in seconds or as an HTTP date, or OpenAI's retry-after-ms; -1 when absent. */
+  static long retryAfterMs(HttpClientResponse response) {
+    String ms = response.getHeader("retry-after-ms");
+    if (ms != null) {
+      try {
+        return (long) Double.parseDouble(ms.trim());
+      } catch (NumberFormatException ignored) {
+        // fall through to Retry-After
+      }
+    }
+    String value = response.getHeader("Retry-After");
+    if (value == null) {
+      return -1;
+    }
+    try {
+      return (long) (Double.parseDouble(value.trim()) * 1000);
+    } catch (NumberFormatException notSeconds) {
+      try {
+        ZonedDateTime at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+        return Math.max(0, at.toInstant().toEpochMilli() - System.currentTimeMillis());
+      } catch (RuntimeException notDate) {
+        return -1;
+      }
+    }
+  }
+}

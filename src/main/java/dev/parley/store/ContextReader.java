@@ -1,0 +1,124 @@
+package dev.parley.store;
+
+import dev.parley.bus.Problem;
+import dev.parley.bus.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Reads the newest messages of a conversation that fit a token budget, newest first, page by page,
+ * stopping at the first one that does not fit (a context never skips a message). It reads only
+ * what can fit plus one page, so its cost does not grow with the conversation's length.
+ */
+final class ContextReader {
+
+  private static final int FIRST_PAGE = 32;
+  private static final int MAX_PAGE = 256;
+
+  private final Pool pool;
+
+  ContextReader(Pool pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * In: {conversation_id, budget_tokens, per_message_tokens, max_messages (0: any), use_summary,
+   * below_seq (default: after the newest)}.
+   * Out: {messages (oldest first: id, seq, role, content, token_count), prompt_tokens, stopped_by
+   * (budget|max_messages|start), summary, summary_upto_seq, last_seq, dropped}.
+   */
+  Future<Reply> read(String owner, JsonObject query) {
+    UUID conversationId = Ids.conversation(query.getValue("conversation_id"));
+    long budget = query.getLong("budget_tokens", 0L);
+    int overhead = query.getInteger("per_message_tokens", 0);
+    int maxMessages = query.getInteger("max_messages", 0);
+    boolean useSummary = query.getBoolean("use_summary", false);
+    return pool.preparedQuery(SqlQueries.contextHead()).execute(Tuple.of(conversationId, owner)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(Problem.notFound("The conversation"));
+      }
+      Row head = rows.iterator().next();
+      String summary = useSummary ? head.getString("summary") : null;
+      long lower = summary == null ? 0 : head.getLong("summary_upto_seq");
+      Window window = new Window(budget, overhead, maxMessages);
+      long below = query.getLong("below_seq", head.getLong("last_seq") + 1);
+      return collect(conversationId, below, lower, FIRST_PAGE, window).map(done -> {
+        List<JsonObject> oldestFirst = new ArrayList<>(window.picked);
+        Collections.reverse(oldestFirst);
+        long lastSeq = head.getLong("last_seq");
+        return Reply.ok(new JsonObject()
+            .put("messages", new JsonArray(new ArrayList<>(oldestFirst)))
+            .put("prompt_tokens", window.used)
+            .put("stopped_by", window.stoppedBy)
+            .put("summary", summary)
+            .put("summary_upto_seq", summary == null ? 0 : lower)
+            .put("last_seq", lastSeq)
+            .put("dropped", Math.max(0, below - 1 - lower - window.picked.size())));
+      });
+    });
+  }
+
+  /** The messages picked so far, newest first, and why picking stopped. */
+  private static final class Window {
+    final long budget;
+    final int overhead;
+    final int maxMessages;
+    final List<JsonObject> picked = new ArrayList<>();
+    long used;
+    String stoppedBy = "start";
+
+    Window(long budget, int overhead, int maxMessages) {
+      this.budget = budget;
+      this.overhead = overhead;
+      this.maxMessages = maxMessages;
+    }
+
+    /** False when this message does not fit, which ends the window. */
+    boolean offer(Row row) {
+      if (maxMessages > 0 && picked.size() >= maxMessages) {
+        stoppedBy = "max_messages";
+        return false;
+      }
+      long cost = row.getInteger("token_count") + (long) overhead;
+      if (used + cost > budget) {
+        stoppedBy = "budget";
+        return false;
+      }
+      used += cost;
+      picked.add(new JsonObject()
+          .put("id", row.getUUID("id").toString())
+          .put("seq", row.getLong("seq"))
+          .put("role", row.getString("role"))
+          .put("content", row.getString("content"))
+          .put("token_count", row.getInteger("token_count")));
+      return true;
+    }
+  }
+
+  private Future<Void> collect(UUID conversationId, long below, long above, int pageSize, Window window) {
+    return pool.preparedQuery(SqlQueries.contextPage()).execute(Tuple.of(conversationId, below, above, pageSize))
+        .compose(rows -> {
+          long lowest = below;
+          for (Row row : rows) {
+            if (!window.offer(row)) {
+              return Future.succeededFuture();
+            }
+            lowest = row.getLong("seq");
+          }
+          if (rows.size() < pageSize) {
+            window.stoppedBy = "start";
+            return Future.succeededFuture();
+          }
+          return collect(conversationId, lowest, above, Math.min(MAX_PAGE, pageSize * 2), window);
+        });
+  }
+}

@@ -1,0 +1,26 @@
+package dev.parley.store;
+
+import dev.parley.config.DatabaseUrl;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+
+/** PostgreSQL pools from the configuration (pg.url resolved), prepared-statement cache on. */
+public final class Pools {
+
+  private Pools() {
+  }
+
+  /** A pool of {@code connections} connections, bound to the calling verticle's context. */
+  public static Pool create(Vertx vertx, JsonObject config, int connections) {
+    DatabaseUrl url = DatabaseUrl.parse(config.getJsonObject("pg").getString("url"));
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(Math.max(1, connections)).setMaxWaitQueueSize(4096)
+            .setConnectionTimeout(10).setIdleTimeout(300).setPoolCleanerPeriod(60_000))
+        .connectingTo(url.connectOptions())
+        .using(vertx)
+        .build();
+  }
+}
