@@ -212,7 +212,7 @@ public final class ChatVerticle extends VerticleBase {
     }
 
     private Future<Reply> converse() {
-      return readContext(bus, conversationId, request, budget, 0).compose(plan -> complete(plan, false));
+      return readContext(bus, conversationId, request, budget, 0, request.lastN()).compose(plan -> complete(plan, false));
     }
 
     /** Calls the model; a "context too long" answer gets one more try with a tighter plan. */
@@ -302,14 +302,16 @@ public final class ChatVerticle extends VerticleBase {
     }
     BusCalls bus = new BusCalls(vertx.eventBus(), owner, msg.headers().get(BusHeaders.REQUEST_ID), turnTimeoutMs);
     String conversationId = msg.body().getString("conversation_id");
-    return readContext(bus, conversationId, request, budget, newCost).map(plan -> {
+    // The new message is not stored in a dry run: it takes one of last_n's places itself.
+    int slots = newCost > 0 ? request.lastN() - 1 : request.lastN();
+    return readContext(bus, conversationId, request, budget, newCost, slots).map(plan -> {
       JsonArray included = new JsonArray();
       for (JsonObject m : plan.messages()) {
         included.add(new JsonObject().put("id", m.getString("id")).put("seq", m.getLong("seq"))
             .put("role", m.getString("role")).put("token_count", m.getInteger("token_count")));
       }
       String reason = plan.dropped() == 0 ? null
-          : "last_n".equals(request.strategy()) && plan.messages().size() + (newCost > 0 ? 1 : 0) >= request.lastN()
+          : "last_n".equals(request.strategy()) && plan.messages().size() >= slots
               ? "last_n" : "token_budget";
       return Reply.ok(new JsonObject()
           .put("object", "context")
@@ -331,13 +333,14 @@ public final class ChatVerticle extends VerticleBase {
   }
 
   /** Reads the newest messages that fit {@code budget} less {@code reserved} and plans the prompt. */
-  private Future<ContextPlan> readContext(BusCalls bus, String conversationId, TurnRequest request, Budget budget, long reserved) {
+  private Future<ContextPlan> readContext(BusCalls bus, String conversationId, TurnRequest request, Budget budget,
+                                          long reserved, int lastN) {
     boolean summary = "summary".equals(request.strategy());
     JsonObject query = new JsonObject()
         .put("conversation_id", conversationId)
         .put("budget_tokens", budget.window() - reserved)
         .put("per_message_tokens", perMessage)
-        .put("max_messages", "last_n".equals(request.strategy()) ? request.lastN() : 0)
+        .put("max_messages", "last_n".equals(request.strategy()) ? Math.max(1, lastN) : 0)
         .put("use_summary", summary);
     return bus.request(Addresses.MESSAGES_CONTEXT, query).map(reply -> {
       JsonObject window = reply.body();

@@ -176,11 +176,12 @@ public abstract class HttpProvider implements Provider {
       }
     }
 
+    /** Fails first, then resets: the reset's own failure must not win the race. */
     private void abort(ProviderException e) {
+      fail(e);
       if (httpRequest != null) {
         httpRequest.reset();
       }
-      fail(e);
     }
 
     private void fail(ProviderException e) {
