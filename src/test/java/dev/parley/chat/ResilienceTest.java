@@ -41,7 +41,7 @@ class ResilienceTest {
   @BeforeAll
   static void start() {
     fake = new FakeProvider();
-    server = TestServer.start(ChatFixtures.env(fake, Map.of()));
+    server = TestServer.start(ChatFixtures.env(fake, Map.of("PARLEY_CHAT_SSE_KEEPALIVE_MS", "100")));
   }
 
   @AfterAll
@@ -181,6 +181,16 @@ class ResilienceTest {
     assertTrue(assistant.getString("content").length() < String.join("", pieces).length());
     assertEquals(1, fake.calls().size());
     await(client.close());
+  }
+
+  @Test
+  @DisplayName("While the model thinks, the stream sends keep-alive comments")
+  void keepAlive() {
+    fake.then(call -> server.clientVertx().setTimer(450, id -> call.reply(List.of("late ", "answer"), 0, -1)));
+    HttpResponse<Buffer> response = Http.as(server, "u-keepalive").post("/v1/chat",
+        new JsonObject().put("message", "think").put("stream", true));
+    assertTrue(response.bodyAsString().startsWith(": keep-alive\n\n"), response.bodyAsString());
+    assertEquals("late answer", Sse.deltas(Sse.parse(response.bodyAsString())));
   }
 
   @Test
