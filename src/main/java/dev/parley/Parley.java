@@ -23,7 +23,8 @@ public final class Parley {
     ParleyServer.start(config)
         .onSuccess(server -> Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           try {
-            server.stop().toCompletionStage().toCompletableFuture().get();
+            // Bounded: a hook that never returns would keep the process alive.
+            server.stop().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
           } catch (Exception e) {
             log.warn("Shutdown did not complete cleanly: {}", e.toString());
           }

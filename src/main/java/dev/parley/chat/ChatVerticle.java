@@ -5,7 +5,8 @@ import dev.parley.bus.BusHeaders;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
 import dev.parley.config.Limits;
-import dev.parley.limits.LocalRateLimiter;
+import dev.parley.cache.RedisGate;
+import dev.parley.limits.RedisRateLimiter;
 import dev.parley.limits.RateLimiter;
 import dev.parley.llm.ModelCatalog;
 import dev.parley.llm.ModelSpec;
@@ -36,6 +37,7 @@ public final class ChatVerticle extends VerticleBase {
   private ModelCatalog catalog;
   private TokenCounter tokens;
   private RateLimiter limiter;
+  private RedisGate redis;
   private SummaryRefresher summaries;
   private int perMessage;
   private long turnTimeoutMs;
@@ -48,7 +50,8 @@ public final class ChatVerticle extends VerticleBase {
     limits = Limits.from(config.getJsonObject("limits"));
     catalog = new ModelCatalog(config);
     tokens = TokenCounter.create(config.getJsonObject("tokens").getString("encoding"));
-    limiter = new LocalRateLimiter();
+    redis = RedisGate.create(vertx, config);
+    limiter = RedisRateLimiter.create(redis);
     perMessage = config.getJsonObject("chat").getInteger("per_message_tokens");
     turnTimeoutMs = config.getJsonObject("chat").getLong("turn_timeout_ms");
     userRpm = config.getJsonObject("limits").getLong("user_requests_per_minute");
@@ -57,6 +60,11 @@ public final class ChatVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(Addresses.CHAT_TURN, msg -> answer(msg, turn(msg)));
     vertx.eventBus().<JsonObject>consumer(Addresses.CHAT_CONTEXT, msg -> answer(msg, dryRun(msg)));
     return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return redis == null ? Future.succeededFuture() : redis.close();
   }
 
   private static void answer(Message<JsonObject> msg, Future<Reply> result) {

@@ -40,7 +40,7 @@ public final class LocalRateLimiter implements RateLimiter {
   @Override
   public Future<Decision> acquire(String key, long amount, long perMinute) {
     if (perMinute <= 0) {
-      return Future.succeededFuture(new Decision(true, 0, 0, 0, 0));
+      return Future.succeededFuture(Decision.unlimited());
     }
     long now = clockMs.getAsLong();
     cleanIfLarge(now);
@@ -52,11 +52,7 @@ public final class LocalRateLimiter implements RateLimiter {
       if (allowed) {
         bucket.tokens -= amount;
       }
-      double missing = Math.min(amount, perMinute) - bucket.tokens;
-      long retryAfter = allowed ? 0 : (long) Math.ceil(missing * 60.0 / perMinute);
-      long reset = (long) Math.ceil(Math.max(0, perMinute - bucket.tokens) * 60.0 / perMinute);
-      return Future.succeededFuture(new Decision(allowed, perMinute, Math.max(0, (long) Math.floor(bucket.tokens)),
-          reset, Math.max(allowed ? 0 : 1, retryAfter)));
+      return Future.succeededFuture(Decision.of(allowed, bucket.tokens, amount, perMinute));
     }
   }
 

@@ -16,5 +16,17 @@ public interface RateLimiter {
 
   /** The answer of {@link #acquire}: whether it was allowed, and the bucket's state for the headers. */
   record Decision(boolean allowed, long limit, long remaining, long resetSeconds, long retryAfterSeconds) {
+
+    /** The decision for a bucket holding {@code tokens} after the attempt to take {@code amount}. */
+    static Decision of(boolean allowed, double tokens, long amount, long perMinute) {
+      double missing = Math.min(amount, perMinute) - tokens;
+      long retryAfter = allowed ? 0 : Math.max(1, (long) Math.ceil(missing * 60.0 / perMinute));
+      long reset = (long) Math.ceil(Math.max(0, perMinute - tokens) * 60.0 / perMinute);
+      return new Decision(allowed, perMinute, Math.max(0, (long) Math.floor(tokens)), reset, retryAfter);
+    }
+
+    static Decision unlimited() {
+      return new Decision(true, 0, 0, 0, 0);
+    }
   }
 }

@@ -3,7 +3,9 @@ package dev.parley.llm;
 import dev.parley.bus.Addresses;
 import dev.parley.bus.BusHeaders;
 import dev.parley.bus.Problem;
-import dev.parley.limits.LocalRateLimiter;
+import dev.parley.limits.CircuitBreaker;
+import dev.parley.cache.RedisGate;
+import dev.parley.limits.RedisRateLimiter;
 import dev.parley.limits.RateLimiter;
 import dev.parley.llm.provider.AnthropicProvider;
 import dev.parley.llm.provider.OpenAiProvider;
@@ -40,6 +42,7 @@ public final class LlmVerticle extends VerticleBase {
   private final Map<String, Integer> inFlight = new HashMap<>();
   private final Map<Message<JsonObject>, Provider.Call> activeCalls = new HashMap<>();
   private RateLimiter limiter;
+  private RedisGate redis;
   private RetryPolicy retries;
   private HttpClient http;
 
@@ -60,7 +63,8 @@ public final class LlmVerticle extends VerticleBase {
       breakers.put(name, new CircuitBreaker(llm.getInteger("breaker_failures"), llm.getLong("breaker_open_ms"),
           System::currentTimeMillis));
     }
-    limiter = new LocalRateLimiter();
+    redis = RedisGate.create(vertx, config);
+    limiter = RedisRateLimiter.create(redis);
     retries = new RetryPolicy(llm.getInteger("max_attempts"), llm.getLong("backoff_base_ms"), llm.getLong("backoff_max_ms"));
     vertx.eventBus().<JsonObject>consumer(Addresses.LLM_COMPLETE, this::complete);
     return Future.succeededFuture();
@@ -68,6 +72,9 @@ public final class LlmVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (redis != null) {
+      redis.close();
+    }
     return http.close();
   }
 

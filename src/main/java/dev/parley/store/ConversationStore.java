@@ -16,10 +16,13 @@ final class ConversationStore {
 
   private final Pool pool;
   private final MessageStore messages;
+  private final CachedReads cache;
 
-  ConversationStore(Pool pool, MessageStore messages) {
+  /** @param cache null when no Redis is configured */
+  ConversationStore(Pool pool, MessageStore messages, CachedReads cache) {
     this.pool = pool;
     this.messages = messages;
+    this.cache = cache;
   }
 
   /** Creates a conversation, with its first messages when given, inside {@code tx}. */
@@ -38,6 +41,10 @@ final class ConversationStore {
 
   Future<Reply> get(String owner, JsonObject body) {
     UUID id = Ids.conversation(body.getValue("id"));
+    return cache == null ? fromDatabase(owner, id) : cache.conversation(owner, id, () -> fromDatabase(owner, id));
+  }
+
+  private Future<Reply> fromDatabase(String owner, UUID id) {
     return pool.preparedQuery(SqlQueries.getConversation()).execute(Tuple.of(id, owner))
         .compose(rows -> rows.size() == 0
             ? Future.failedFuture(Problem.notFound("The conversation"))

@@ -23,9 +23,12 @@ final class MessageStore {
   private static final int MAX_LIMIT = 100;
 
   private final Pool pool;
+  private final CachedReads cache;
 
-  MessageStore(Pool pool) {
+  /** @param cache null when no Redis is configured */
+  MessageStore(Pool pool, CachedReads cache) {
     this.pool = pool;
+    this.cache = cache;
   }
 
   /**
@@ -67,6 +70,15 @@ final class MessageStore {
     }
     UUID after = Ids.cursor(query.getValue("after"), "/after");
     UUID before = Ids.cursor(query.getValue("before"), "/before");
+    if (cache == null) {
+      return fromDatabase(owner, conversationId, limit, descending, after, before);
+    }
+    return cache.messages(owner, conversationId, descending, after, before, limit,
+        () -> fromDatabase(owner, conversationId, limit, descending, after, before));
+  }
+
+  private Future<Reply> fromDatabase(String owner, UUID conversationId, int limit, boolean descending, UUID after,
+                                     UUID before) {
     return pool.preparedQuery(SqlQueries.messageCursors())
         .execute(Tuple.of(conversationId, owner, after, before))
         .compose(cursors -> {
@@ -86,25 +98,35 @@ final class MessageStore {
         });
   }
 
-  private Future<Reply> page(UUID conversationId, int limit, boolean descending, Long afterSeq, Long beforeSeq) {
-    // In list order, "after" continues forward and "before" goes back; map both onto seq bounds.
-    Long lower = descending ? beforeSeq : afterSeq;
-    Long upper = descending ? afterSeq : beforeSeq;
-    // Only "before": read backwards from the cursor so the page holds the items nearest to it.
-    boolean backwards = beforeSeq != null && afterSeq == null;
-    boolean scanDescending = descending != backwards;
-    Tuple params = Tuple.of(conversationId, lower == null ? 0L : lower, upper == null ? Long.MAX_VALUE : upper, limit + 1);
-    String sql = scanDescending ? SqlQueries.messagesDescending() : SqlQueries.messagesAscending();
-    return pool.preparedQuery(sql).execute(params).map(rows -> {
-      List<JsonObject> items = Rows.messages(rows);
-      if (backwards) {
-        List<JsonObject> page = new ArrayList<>(items.subList(0, Math.min(limit, items.size())));
-        Collections.reverse(page);
-        JsonObject list = Rows.page(page, limit);
-        return Reply.ok(list.put("has_more", items.size() > limit));
+  /** The seq bounds and scan direction of one history page; shared by the database and the cache. */
+  record PageQuery(long lower, long upper, boolean scanDescending, boolean backwards, int limit) {
+
+    /** In list order, "after" continues forward and "before" goes back; both map onto seq bounds. */
+    static PageQuery of(boolean descending, Long afterSeq, Long beforeSeq, int limit) {
+      Long lower = descending ? beforeSeq : afterSeq;
+      Long upper = descending ? afterSeq : beforeSeq;
+      // Only "before": read backwards from the cursor so the page holds the items nearest to it.
+      boolean backwards = beforeSeq != null && afterSeq == null;
+      return new PageQuery(lower == null ? 0L : lower, upper == null ? Long.MAX_VALUE : upper,
+          descending != backwards, backwards, limit);
+    }
+
+    /** The page from up to limit + 1 items read in scan order. */
+    JsonObject page(List<JsonObject> scanned) {
+      if (!backwards) {
+        return Rows.page(scanned, limit);
       }
-      return Reply.ok(Rows.page(items, limit));
-    });
+      List<JsonObject> page = new ArrayList<>(scanned.subList(0, Math.min(limit, scanned.size())));
+      Collections.reverse(page);
+      return Rows.page(page, limit).put("has_more", scanned.size() > limit);
+    }
+  }
+
+  private Future<Reply> page(UUID conversationId, int limit, boolean descending, Long afterSeq, Long beforeSeq) {
+    PageQuery q = PageQuery.of(descending, afterSeq, beforeSeq, limit);
+    Tuple params = Tuple.of(conversationId, q.lower(), q.upper(), limit + 1);
+    String sql = q.scanDescending() ? SqlQueries.messagesDescending() : SqlQueries.messagesAscending();
+    return pool.preparedQuery(sql).execute(params).map(rows -> Reply.ok(q.page(Rows.messages(rows))));
   }
 
   static int limit(JsonObject query) {

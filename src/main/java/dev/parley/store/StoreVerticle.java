@@ -4,6 +4,9 @@ import dev.parley.bus.Addresses;
 import dev.parley.bus.BusHeaders;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
+import dev.parley.cache.CacheStats;
+import dev.parley.cache.HistoryCache;
+import dev.parley.cache.RedisGate;
 import dev.parley.config.Limits;
 import dev.parley.llm.TokenCounter;
 import io.vertx.core.Future;
@@ -28,7 +31,12 @@ public final class StoreVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StoreVerticle.class);
   private static final long PURGE_EVERY_MS = 10 * 60 * 1000L;
 
+  /** One node's cache counters, shared by its store verticles. */
+  public static final CacheStats STATS = new CacheStats();
+
   private Pool pool;
+  private RedisGate redis;
+  private HistoryCache cache;
   private InputRules rules;
   private MessageTokens tokens;
   private MessageStore messages;
@@ -46,22 +54,31 @@ public final class StoreVerticle extends VerticleBase {
     pool = Pools.create(vertx, config, Math.max(2, config.getJsonObject("pg").getInteger("pool_size") / Math.max(1, instances())));
     rules = new InputRules(Limits.from(config.getJsonObject("limits")));
     tokens = new MessageTokens(vertx, TokenCounter.create(config.getJsonObject("tokens").getString("encoding")));
-    messages = new MessageStore(pool);
-    conversations = new ConversationStore(pool, messages);
+    redis = RedisGate.create(vertx, config);
+    JsonObject redisConfig = config.getJsonObject("redis");
+    cache = redis == null ? null : new HistoryCache(redis, redisConfig.getInteger("cache_ttl_seconds"), STATS);
+    CachedReads cachedReads = cache == null ? null
+        : new CachedReads(cache, pool, redisConfig.getInteger("cache_window_messages"));
+    messages = new MessageStore(pool, cachedReads);
+    conversations = new ConversationStore(pool, messages, cachedReads);
     JsonObject idem = config.getJsonObject("idempotency");
     idempotent = new IdempotentWrites(pool, idem.getInteger("in_flight_timeout_seconds"), idem.getInteger("retention_hours"));
 
     serve(Addresses.CONVERSATIONS_CREATE, this::createConversation);
     serve(Addresses.CONVERSATIONS_LIST, (owner, body, headers) -> conversations.list(owner, body));
     serve(Addresses.CONVERSATIONS_GET, (owner, body, headers) -> conversations.get(owner, body));
-    serve(Addresses.CONVERSATIONS_UPDATE, (owner, body, headers) -> conversations.update(owner, body, rules));
-    serve(Addresses.CONVERSATIONS_DELETE, (owner, body, headers) -> conversations.delete(owner, body));
+    serve(Addresses.CONVERSATIONS_UPDATE, (owner, body, headers) -> conversations.update(owner, body, rules)
+        .compose(reply -> invalidated(owner, body.getValue("id"), reply)));
+    serve(Addresses.CONVERSATIONS_DELETE, (owner, body, headers) -> conversations.delete(owner, body)
+        .compose(reply -> invalidated(owner, body.getValue("id"), reply)));
     serve(Addresses.MESSAGES_APPEND, this::appendMessages);
     serve(Addresses.MESSAGES_LIST, (owner, body, headers) -> messages.list(owner, body));
-    serve(Addresses.USERS_ERASE, (owner, body, headers) -> conversations.erase(owner));
+    serve(Addresses.USERS_ERASE, (owner, body, headers) -> conversations.erase(owner)
+        .compose(reply -> cache == null ? Future.succeededFuture(reply) : cache.eraseUser(owner).map(reply)));
     ContextReader context = new ContextReader(pool);
     serve(Addresses.MESSAGES_CONTEXT, (owner, body, headers) -> context.read(owner, body));
-    serve(Addresses.CONVERSATIONS_SUMMARY, (owner, body, headers) -> conversations.updateSummary(owner, body));
+    serve(Addresses.CONVERSATIONS_SUMMARY, (owner, body, headers) -> conversations.updateSummary(owner, body)
+        .compose(reply -> invalidated(owner, body.getValue("id"), reply)));
     serve(Addresses.IDEMPOTENCY_CLAIM, (owner, body, headers) -> idempotent.claim(owner, requiredKey(headers),
             headers.get(BusHeaders.REQUEST_HASH), body.getString("operation", ""))
         .map(replay -> replay != null ? replay : Reply.ok(new JsonObject().put("claimed", true))));
@@ -81,6 +98,9 @@ public final class StoreVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (redis != null) {
+      redis.close();
+    }
     return pool == null ? Future.succeededFuture() : pool.close();
   }
 
@@ -103,7 +123,20 @@ public final class StoreVerticle extends VerticleBase {
     return tokens.count(batch).compose(counted -> idempotent.run(owner, headers.get(BusHeaders.IDEMPOTENCY_KEY),
         headers.get(BusHeaders.REQUEST_HASH), Addresses.MESSAGES_APPEND + ":" + conversationId,
         tx -> messages.append(tx, owner, conversationId, counted)
-            .map(appended -> Reply.created(listOf(appended)))));
+            .map(appended -> Reply.created(listOf(appended)))))
+        .compose(reply -> invalidated(owner, conversationId, reply));
+  }
+
+  /**
+   * Retires the conversation's cache entries after a committed write, before the write is
+   * acknowledged, so no later read can miss it. A replayed reply wrote nothing and needs nothing.
+   */
+  private Future<Reply> invalidated(String owner, Object conversationId, Reply reply) {
+    if (cache == null || reply.replayed()) {
+      return Future.succeededFuture(reply);
+    }
+    return cache.invalidate(owner, conversationId instanceof java.util.UUID id ? id : Ids.conversation(conversationId))
+        .map(reply);
   }
 
   private static String requiredKey(MultiMap headers) {

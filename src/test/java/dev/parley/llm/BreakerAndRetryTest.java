@@ -1,5 +1,6 @@
 package dev.parley.llm;
 
+import dev.parley.limits.CircuitBreaker;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

@@ -1,15 +1,15 @@
-package dev.parley.llm;
+package dev.parley.limits;
 
 import java.util.function.LongSupplier;
 
 /**
  * One provider's breaker: opens after N consecutive provider failures, rejects calls while open,
  * then lets one trial call through (half-open); its success closes it, its failure re-opens it.
- * Confined to the LlmVerticle's event loop.
+ * Confined to one verticle's event loop (LlmVerticle per provider, RedisGate per verticle).
  */
-final class CircuitBreaker {
+public final class CircuitBreaker {
 
-  enum State { CLOSED, OPEN, HALF_OPEN }
+  public enum State { CLOSED, OPEN, HALF_OPEN }
 
   private final int threshold;
   private final long openMs;
@@ -19,14 +19,14 @@ final class CircuitBreaker {
   private long openedAt;
   private boolean trialInFlight;
 
-  CircuitBreaker(int threshold, long openMs, LongSupplier clock) {
+  public CircuitBreaker(int threshold, long openMs, LongSupplier clock) {
     this.threshold = threshold;
     this.openMs = openMs;
     this.clock = clock;
   }
 
   /** Whether a call may go out now. */
-  boolean allow() {
+  public boolean allow() {
     if (state == State.OPEN && clock.getAsLong() - openedAt >= openMs) {
       state = State.HALF_OPEN;
       trialInFlight = false;
@@ -42,13 +42,13 @@ final class CircuitBreaker {
   }
 
   /** The provider answered (even with a client error): it is up. */
-  void success() {
+  public void success() {
     state = State.CLOSED;
     failures = 0;
     trialInFlight = false;
   }
 
-  void failure() {
+  public void failure() {
     failures++;
     if (state == State.HALF_OPEN || failures >= threshold) {
       state = State.OPEN;
@@ -57,7 +57,7 @@ final class CircuitBreaker {
     }
   }
 
-  State state() {
+  public State state() {
     if (state == State.OPEN && clock.getAsLong() - openedAt >= openMs) {
       return State.HALF_OPEN;
     }
@@ -65,7 +65,7 @@ final class CircuitBreaker {
   }
 
   /** Milliseconds until a trial call may go out. */
-  long retryAfterMs() {
+  public long retryAfterMs() {
     return state == State.OPEN ? Math.max(0, openMs - (clock.getAsLong() - openedAt)) : 0;
   }
 }
