@@ -4,10 +4,15 @@ import dev.parley.cli.TokenCommand;
 import dev.parley.config.ParleyConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Entry point. {@code java -jar parley.jar} runs a node with embedded defaults;
- * {@code java -jar parley.jar token <user>} prints a development token.
+ * {@code java -jar parley.jar token <user>} prints a development token. SIGTERM and SIGINT stop
+ * the node gracefully (see {@link ParleyServer#stop()}) and the process exits 0.
  */
 public final class Parley {
 
@@ -20,17 +25,32 @@ public final class Parley {
       System.exit(TokenCommand.run(config, args));
     }
     Logger log = LoggerFactory.getLogger(Parley.class);
+    long graceMs = config.integer("http.shutdown_grace_ms");
     ParleyServer.start(config)
-        .onSuccess(server -> Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          try {
-            // Bounded: a hook that never returns would keep the process alive.
-            server.stop().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
-          } catch (Exception e) {
-            log.warn("Shutdown did not complete cleanly: {}", e.toString());
+        .onSuccess(server -> {
+          AtomicBoolean stopping = new AtomicBoolean();
+          Runnable stop = () -> {
+            if (!stopping.compareAndSet(false, true)) {
+              return;
+            }
+            log.info("Shutting down: readiness is 503, in-flight requests get up to {} ms", graceMs);
+            int status = 0;
+            try {
+              server.stop().toCompletionStage().toCompletableFuture().get(graceMs + 15_000, TimeUnit.MILLISECONDS);
+              log.info("Parley stopped");
+            } catch (Exception e) {
+              log.warn("Shutdown did not complete cleanly: {}", e.getClass().getSimpleName());
+              status = 1;
+            }
+            System.exit(status);
+          };
+          // Handled here rather than in a shutdown hook, so the process can drain and exit 0.
+          for (String signal : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(signal), s -> new Thread(stop, "parley-shutdown").start());
           }
-        }, "parley-shutdown")))
+        })
         .onFailure(failure -> {
-          log.error("Parley could not start: {}", failure.toString(), failure);
+          log.error("Parley could not start: {}", failure.toString());
           System.exit(1);
         });
   }

@@ -13,15 +13,21 @@ import dev.parley.store.Migrations;
 import dev.parley.store.StoreVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import dev.parley.ops.ShutdownState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.UUID;
 import java.util.List;
 
 /**
@@ -44,9 +50,19 @@ public final class ParleyServer {
     this.config = config;
   }
 
-  /** Starts a node on its own Vert.x instance. */
+  /** Starts a node on its own Vert.x instance, with its own metrics registry. */
   public static Future<ParleyServer> start(ParleyConfig config) {
-    return start(Vertx.vertx(new VertxOptions()), true, config);
+    String registry = "parley-" + UUID.randomUUID();
+    return start(Vertx.vertx(vertxOptions(registry)), true, config.with("metrics.registry", registry));
+  }
+
+  /** Vert.x options with Micrometer metrics (Prometheus) in the registry named {@code registry}. */
+  public static VertxOptions vertxOptions(String registry) {
+    return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setRegistryName(registry)
+        .setJvmMetricsEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(false)));
   }
 
   /** Starts a node on an existing (possibly clustered) Vert.x instance. */
@@ -98,14 +114,23 @@ public final class ParleyServer {
     return Jwt.resolveKeys(resolved);
   }
 
-  /** Undeploys this node's verticles, stops the embedded database, and closes Vert.x if it is ours. */
+  /**
+   * Graceful stop: readiness turns 503 at once; the HTTP verticles (deployed last) stop first,
+   * letting in-flight requests finish within http.shutdown_grace_ms; then the other verticles
+   * close their pools, the embedded database stops, and Vert.x closes if it is ours.
+   */
   public Future<Void> stop() {
-    List<Future<Void>> undeployed = new ArrayList<>();
-    for (String id : deployments) {
-      undeployed.add(vertx.undeploy(id));
-    }
+    ShutdownState.begin(vertx);
+    List<String> reverse = new ArrayList<>(deployments);
+    Collections.reverse(reverse);
     deployments.clear();
-    return Future.join(undeployed).<Void>mapEmpty()
+    Promise<Void> delayed = Promise.promise();
+    vertx.setTimer(Math.max(1, config.integer("http.shutdown_delay_ms")), id -> delayed.complete());
+    Future<Void> undeployed = delayed.future();
+    for (String id : reverse) {
+      undeployed = undeployed.transform(ignored -> vertx.undeploy(id));
+    }
+    return undeployed
         .transform(ignored -> embedded == null ? Future.<Void>succeededFuture() : vertx.<Void>executeBlocking(() -> {
           embedded.close();
           return null;

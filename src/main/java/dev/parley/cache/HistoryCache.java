@@ -1,5 +1,6 @@
 package dev.parley.cache;
 
+import dev.parley.ops.ParleyMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
@@ -58,12 +59,12 @@ public final class HistoryCache {
 
   private final RedisGate redis;
   private final int ttlSeconds;
-  private final CacheStats stats;
+  private final ParleyMetrics metrics;
 
-  public HistoryCache(RedisGate redis, int ttlSeconds, CacheStats stats) {
+  public HistoryCache(RedisGate redis, int ttlSeconds, ParleyMetrics metrics) {
     this.redis = redis;
     this.ttlSeconds = ttlSeconds;
-    this.stats = stats;
+    this.metrics = metrics;
   }
 
   public Future<Entry> get(String owner, UUID conversation, String kind) {
@@ -74,14 +75,14 @@ public final class HistoryCache {
       return redis.eval(READ, key(owner), conversation.toString(), kind).map(r -> {
         Response value = r.get(1);
         if (value == null) {
-          stats.miss();
+          metrics.cache("miss");
           return new Entry(r.get(0).toString(), null);
         }
-        stats.hit();
+        metrics.cache("hit");
         return new Entry(r.get(0).toString(), new JsonObject(value.toBuffer()));
       });
     }).otherwise(e -> {
-      stats.error();
+      metrics.cache("error");
       return Entry.UNAVAILABLE;
     });
   }
@@ -92,13 +93,13 @@ public final class HistoryCache {
       return;
     }
     redis.eval(FILL, key(owner), conversation.toString(), kind, token, value.encode(), ttlSeconds)
-        .onFailure(e -> stats.error());
+        .onFailure(e -> metrics.cache("error"));
   }
 
   /** After a write to the conversation has committed; never fails. */
   public Future<Void> invalidate(String owner, UUID conversation) {
     return redis.eval(INVALIDATE, key(owner), conversation.toString()).<Void>mapEmpty().otherwise(e -> {
-      stats.error();
+      metrics.cache("error");
       redis.markMissedInvalidation();
       return null;
     });
@@ -107,7 +108,7 @@ public final class HistoryCache {
   /** After a user's data was erased; never fails. */
   public Future<Void> eraseUser(String owner) {
     return redis.eval(ERASE_USER, key(owner)).<Void>mapEmpty().otherwise(e -> {
-      stats.error();
+      metrics.cache("error");
       redis.markMissedInvalidation();
       return null;
     });

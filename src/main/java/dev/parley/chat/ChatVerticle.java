@@ -11,6 +11,7 @@ import dev.parley.limits.RateLimiter;
 import dev.parley.llm.ModelCatalog;
 import dev.parley.llm.ModelSpec;
 import dev.parley.llm.TokenCounter;
+import dev.parley.ops.ParleyMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -39,6 +40,7 @@ public final class ChatVerticle extends VerticleBase {
   private RateLimiter limiter;
   private RedisGate redis;
   private SummaryRefresher summaries;
+  private ParleyMetrics metrics;
   private int perMessage;
   private long turnTimeoutMs;
   private long userRpm;
@@ -57,7 +59,8 @@ public final class ChatVerticle extends VerticleBase {
     userRpm = config.getJsonObject("limits").getLong("user_requests_per_minute");
     userTpm = config.getJsonObject("limits").getLong("user_tokens_per_minute");
     summaries = new SummaryRefresher(perMessage);
-    vertx.eventBus().<JsonObject>consumer(Addresses.CHAT_TURN, msg -> answer(msg, turn(msg)));
+    metrics = ParleyMetrics.of(vertx, config);
+    vertx.eventBus().<JsonObject>consumer(Addresses.CHAT_TURN, msg -> answer(msg, turn(msg).andThen(this::count)));
     vertx.eventBus().<JsonObject>consumer(Addresses.CHAT_CONTEXT, msg -> answer(msg, dryRun(msg)));
     return Future.succeededFuture();
   }
@@ -65,6 +68,16 @@ public final class ChatVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     return redis == null ? Future.succeededFuture() : redis.close();
+  }
+
+  private void count(io.vertx.core.AsyncResult<Reply> result) {
+    if (result.succeeded()) {
+      metrics.chatTurn("ok");
+      return;
+    }
+    int status = result.cause() instanceof Problem p ? p.status() : 500;
+    metrics.chatTurn(status == 429 ? "rate_limited" : status < 500 ? "client_error"
+        : status == 500 ? "error" : "provider_error");
   }
 
   private static void answer(Message<JsonObject> msg, Future<Reply> result) {
@@ -75,6 +88,11 @@ public final class ChatVerticle extends VerticleBase {
       }
       problem.failOn(msg);
     });
+  }
+
+  private Problem rejected(String scope, Problem problem) {
+    metrics.rateLimited(scope);
+    return problem;
   }
 
   /** The token room of one turn for one model. */
@@ -195,13 +213,14 @@ public final class ChatVerticle extends VerticleBase {
       reservedTokens = userTokens + budget.maxOutput();
       return limiter.acquire("user-rpm:" + bus.owner(), 1, userRpm).compose(rpm -> {
         if (!rpm.allowed()) {
+          metrics.rateLimited("user_requests");
           return Future.failedFuture(Problem.tooManyRequests("Too many chat turns this minute", rpm.retryAfterSeconds(),
               rpm.limit(), rpm.remaining(), rpm.resetSeconds()));
         }
         return limiter.acquire("user-tpm:" + bus.owner(), reservedTokens, userTpm).compose(tpm -> tpm.allowed()
             ? Future.succeededFuture()
-            : Future.failedFuture(Problem.tooManyRequests("Too many LLM tokens this minute", tpm.retryAfterSeconds(),
-                tpm.limit(), tpm.remaining(), tpm.resetSeconds())));
+            : Future.<Void>failedFuture(rejected("user_tokens",Problem.tooManyRequests("Too many LLM tokens this minute", tpm.retryAfterSeconds(),
+                tpm.limit(), tpm.remaining(), tpm.resetSeconds()))));
       });
     }
 

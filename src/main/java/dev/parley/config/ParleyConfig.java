@@ -91,7 +91,12 @@ public final class ParleyConfig {
     String[] parts = path.split("\\.");
     JsonObject node = copy;
     for (int i = 0; i < parts.length - 1; i++) {
-      node = node.getJsonObject(parts[i]);
+      JsonObject child = node.getJsonObject(parts[i]);
+      if (child == null) {
+        child = new JsonObject();
+        node.put(parts[i], child);
+      }
+      node = child;
     }
     node.put(parts[parts.length - 1], value);
     return new ParleyConfig(copy);

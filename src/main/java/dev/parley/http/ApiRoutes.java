@@ -36,6 +36,9 @@ final class ApiRoutes {
   }
 
   private static void on(RouterBuilder builder, String operationId, Handler<RoutingContext> handler) {
-    builder.getRoute(operationId).addHandler(handler);
+    builder.getRoute(operationId).addHandler(rc -> {
+      AccessLog.operation(rc, operationId);
+      handler.handle(rc);
+    });
   }
 }

@@ -25,11 +25,13 @@ final class ChatStream {
   private final Vertx vertx;
   private final long keepAliveMs;
   private final long turnTimeoutMs;
+  private final long graceMs;
 
-  ChatStream(Vertx vertx, long keepAliveMs, long turnTimeoutMs) {
+  ChatStream(Vertx vertx, long keepAliveMs, long turnTimeoutMs, long graceMs) {
     this.vertx = vertx;
     this.keepAliveMs = keepAliveMs;
     this.turnTimeoutMs = turnTimeoutMs;
+    this.graceMs = graceMs;
   }
 
   void handle(RoutingContext rc, String user, JsonObject body) {
@@ -49,6 +51,14 @@ final class ChatStream {
       consumer.unregister();
     };
     rc.response().closeHandler(v -> cleanUp.run());
+    // Server shutting down: the turn may finish within the grace period; if it does not, the
+    // stream still gets a final event before the connection goes.
+    rc.request().connection().shutdownHandler(v -> vertx.setTimer(Math.max(1, graceMs - 1_000), id -> {
+      if (!stream.closed()) {
+        stream.event("error", Problem.unavailable("The server is shutting down; retry on another node").toJson());
+        stream.end();
+      }
+    }));
     DeliveryOptions options = BusForwarder.options(rc, user, Addresses.CHAT_TURN, true, turnTimeoutMs)
         .addHeader(BusHeaders.STREAM_ADDRESS, address);
     consumer.completion()

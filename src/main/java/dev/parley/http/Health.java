@@ -1,20 +1,37 @@
 package dev.parley.http;
 
 import dev.parley.bus.Addresses;
+import dev.parley.cache.RedisGate;
+import dev.parley.ops.ShutdownState;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.RoutingContext;
 
-/** Liveness (the process answers) and readiness (the store reaches its migrated database). */
+/**
+ * Liveness (the process answers) and readiness (vertx-health-check): the store reaches its migrated
+ * database, and the node is not shutting down. Redis is reported but never makes the node unready:
+ * without it Parley works from PostgreSQL.
+ */
 final class Health {
 
   private static final DeliveryOptions PROBE = new DeliveryOptions().setSendTimeout(2_000);
 
-  private final EventBus bus;
+  private final HealthCheckHandler ready;
 
-  Health(EventBus bus) {
-    this.bus = bus;
+  Health(Vertx vertx) {
+    HealthChecks checks = HealthChecks.create(vertx)
+        .register("database", 3_000, promise -> vertx.eventBus().request(Addresses.STORE_HEALTH, null, PROBE)
+            .onSuccess(reply -> promise.complete(Status.OK()))
+            .onFailure(e -> promise.complete(Status.KO())))
+        .register("shutdown", promise -> promise.complete(ShutdownState.shuttingDown(vertx)
+            ? Status.KO(new JsonObject().put("state", "shutting down")) : Status.OK()))
+        .register("redis", promise -> promise.complete(Status.OK(new JsonObject()
+            .put("state", RedisGate.degraded(vertx) ? "degraded" : "ok"))));
+    ready = HealthCheckHandler.createWithHealthChecks(checks);
   }
 
   void live(RoutingContext rc) {
@@ -23,11 +40,6 @@ final class Health {
   }
 
   void ready(RoutingContext rc) {
-    bus.<JsonObject>request(Addresses.STORE_HEALTH, null, PROBE).onComplete(ar -> {
-      boolean up = ar.succeeded();
-      JsonObject body = new JsonObject().put("status", up ? "UP" : "DOWN")
-          .put("checks", new JsonObject().put("database", up ? "UP" : "DOWN"));
-      rc.response().setStatusCode(up ? 200 : 503).putHeader("Content-Type", "application/json").end(body.toBuffer());
-    });
+    ready.handle(rc);
   }
 }

@@ -12,6 +12,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.JWTAuthHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP edge, one instance per event loop: routes built from openapi.yaml (so every request is
@@ -23,11 +26,13 @@ public final class HttpVerticle extends VerticleBase {
   static final String CONTRACT = "openapi.yaml";
 
   private HttpServer server;
+  private long graceMs;
 
   @Override
   public Future<?> start() {
     JsonObject config = config();
     JsonObject http = config.getJsonObject("http");
+    graceMs = http.getLong("shutdown_grace_ms", 20_000L);
     Limits limits = Limits.from(config.getJsonObject("limits"));
     JWTAuth jwt = Jwt.provider(vertx, config.getJsonObject("jwt"));
     BusForwarder forwarder = new BusForwarder(vertx.eventBus(), http.getLong("request_timeout_ms", 30_000L));
@@ -37,12 +42,17 @@ public final class HttpVerticle extends VerticleBase {
           RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
           builder.security("bearerAuth").httpHandler(JWTAuthHandler.create(jwt));
           long turnTimeout = config.getJsonObject("chat").getLong("turn_timeout_ms");
-          ChatStream stream = new ChatStream(vertx, config.getJsonObject("chat").getLong("sse_keepalive_ms"), turnTimeout);
-          ApiRoutes.mount(builder, forwarder, new Health(vertx.eventBus()), new ChatRoutes(forwarder, stream, turnTimeout));
+          ChatStream stream = new ChatStream(vertx, config.getJsonObject("chat").getLong("sse_keepalive_ms"), turnTimeout, graceMs);
+          ApiRoutes.mount(builder, forwarder, new Health(vertx), new ChatRoutes(forwarder, stream, turnTimeout));
           Router api = builder.createRouter();
 
           Router root = Router.router(vertx);
           root.route().handler(RequestIds::handle);
+          root.route().handler(AccessLog::handle);
+          String registry = config.getJsonObject("metrics", new JsonObject()).getString("registry", "");
+          if (!registry.isEmpty()) {
+            root.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+          }
           root.route().handler(BodyHandler.create(false).setBodyLimit(limits.bodyBytes()));
           ContractDocs.mount(root, contractText);
           root.route("/v1/*").handler(BearerFormat::check);
@@ -62,8 +72,9 @@ public final class HttpVerticle extends VerticleBase {
         })).onSuccess(listening -> server = listening);
   }
 
+  /** Stops accepting, lets in-flight requests finish within the grace period, then closes. */
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    return server == null ? Future.succeededFuture() : server.shutdown(graceMs, TimeUnit.MILLISECONDS);
   }
 }

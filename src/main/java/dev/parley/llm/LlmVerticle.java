@@ -8,6 +8,7 @@ import dev.parley.cache.RedisGate;
 import dev.parley.limits.RedisRateLimiter;
 import dev.parley.limits.RateLimiter;
 import dev.parley.llm.provider.AnthropicProvider;
+import dev.parley.ops.ParleyMetrics;
 import dev.parley.llm.provider.OpenAiProvider;
 import dev.parley.llm.provider.PlaceholderProvider;
 import dev.parley.llm.provider.Provider;
@@ -43,6 +44,7 @@ public final class LlmVerticle extends VerticleBase {
   private final Map<Message<JsonObject>, Provider.Call> activeCalls = new HashMap<>();
   private RateLimiter limiter;
   private RedisGate redis;
+  private ParleyMetrics metrics;
   private RetryPolicy retries;
   private HttpClient http;
 
@@ -65,6 +67,7 @@ public final class LlmVerticle extends VerticleBase {
     }
     redis = RedisGate.create(vertx, config);
     limiter = RedisRateLimiter.create(redis);
+    metrics = ParleyMetrics.of(vertx, config);
     retries = new RetryPolicy(llm.getInteger("max_attempts"), llm.getLong("backoff_base_ms"), llm.getLong("backoff_max_ms"));
     vertx.eventBus().<JsonObject>consumer(Addresses.LLM_COMPLETE, this::complete);
     return Future.succeededFuture();
@@ -97,6 +100,7 @@ public final class LlmVerticle extends VerticleBase {
     }
     int running = inFlight.getOrDefault(model.name(), 0);
     if (model.maxConcurrent() > 0 && running >= model.maxConcurrent()) {
+      metrics.rateLimited("model_concurrency");
       Problem.tooManyRequests("The model is at its limit of concurrent calls", 1, model.maxConcurrent(), 0, 1).failOn(msg);
       return;
     }
@@ -108,6 +112,7 @@ public final class LlmVerticle extends VerticleBase {
                 rpm.retryAfterSeconds(), rpm.limit(), rpm.remaining(), rpm.resetSeconds())))
         .onSuccess(limited -> {
           if (limited != null) {
+            metrics.rateLimited(limited.detail().contains("tokens") ? "model_tokens" : "model_requests");
             limited.failOn(msg);
             return;
           }
@@ -226,6 +231,7 @@ public final class LlmVerticle extends VerticleBase {
         .put("completion_tokens", completionTokens)
         .put("error_class", errorClass);
     vertx.eventBus().send(Addresses.LLM_CALLS_RECORD, call);
+    metrics.llmCall(job.model().provider(), job.model().name(), status, latencyMs, promptTokens, completionTokens);
     LOG.atInfo().addKeyValue("provider", job.model().provider()).addKeyValue("model", job.model().name())
         .addKeyValue("status", status).addKeyValue("http_status", httpStatus).addKeyValue("attempt", attempt)
         .addKeyValue("latency_ms", latencyMs).addKeyValue("prompt_tokens", promptTokens)

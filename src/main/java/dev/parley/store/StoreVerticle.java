@@ -4,11 +4,12 @@ import dev.parley.bus.Addresses;
 import dev.parley.bus.BusHeaders;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
-import dev.parley.cache.CacheStats;
 import dev.parley.cache.HistoryCache;
 import dev.parley.cache.RedisGate;
 import dev.parley.config.Limits;
 import dev.parley.llm.TokenCounter;
+import dev.parley.ops.Audit;
+import dev.parley.ops.ParleyMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
@@ -31,12 +32,10 @@ public final class StoreVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StoreVerticle.class);
   private static final long PURGE_EVERY_MS = 10 * 60 * 1000L;
 
-  /** One node's cache counters, shared by its store verticles. */
-  public static final CacheStats STATS = new CacheStats();
-
   private Pool pool;
   private RedisGate redis;
   private HistoryCache cache;
+  private ParleyMetrics metrics;
   private InputRules rules;
   private MessageTokens tokens;
   private MessageStore messages;
@@ -56,7 +55,8 @@ public final class StoreVerticle extends VerticleBase {
     tokens = new MessageTokens(vertx, TokenCounter.create(config.getJsonObject("tokens").getString("encoding")));
     redis = RedisGate.create(vertx, config);
     JsonObject redisConfig = config.getJsonObject("redis");
-    cache = redis == null ? null : new HistoryCache(redis, redisConfig.getInteger("cache_ttl_seconds"), STATS);
+    metrics = ParleyMetrics.of(vertx, config);
+    cache = redis == null ? null : new HistoryCache(redis, redisConfig.getInteger("cache_ttl_seconds"), metrics);
     CachedReads cachedReads = cache == null ? null
         : new CachedReads(cache, pool, redisConfig.getInteger("cache_window_messages"));
     messages = new MessageStore(pool, cachedReads);
@@ -173,16 +173,55 @@ public final class StoreVerticle extends VerticleBase {
       } catch (RuntimeException e) {
         result = Future.failedFuture(e);
       }
-      result.onSuccess(reply -> reply.sendTo(msg)).onFailure(failure -> fail(msg, address, failure));
+      JsonObject request = msg.body() instanceof JsonObject json ? json : new JsonObject();
+      result.onSuccess(reply -> {
+        observe(address, msg.headers(), request, reply);
+        reply.sendTo(msg);
+      }).onFailure(failure -> fail(msg, address, failure));
     });
   }
 
-  private static void fail(Message<?> msg, String address, Throwable failure) {
+  /** Metrics and the audit trail of a successful operation. */
+  private void observe(String address, MultiMap headers, JsonObject request, Reply reply) {
+    ParleyMetrics.postgresDegraded(vertx, false);
+    if (reply.replayed()) {
+      metrics.idempotentReplay();
+      return;
+    }
+    String user = headers.get(BusHeaders.USER);
+    String requestId = headers.get(BusHeaders.REQUEST_ID);
+    switch (address) {
+      case Addresses.CONVERSATIONS_CREATE -> {
+        metrics.conversationCreated();
+        metrics.messagesAppended(reply.body().getInteger("message_count"));
+        Audit.record("create", user, reply.body().getString("id"), requestId);
+      }
+      case Addresses.MESSAGES_APPEND -> {
+        metrics.messagesAppended(reply.body().getJsonArray("data").size());
+        Audit.record("change", user, request.getString("conversation_id"), requestId);
+      }
+      case Addresses.CONVERSATIONS_GET -> Audit.record("read", user, request.getString("id"), requestId);
+      case Addresses.MESSAGES_LIST -> Audit.record("read", user, request.getString("conversation_id"), requestId);
+      case Addresses.CONVERSATIONS_UPDATE -> Audit.record("change", user, request.getString("id"), requestId);
+      case Addresses.CONVERSATIONS_DELETE -> Audit.record("delete", user, request.getString("id"), requestId);
+      case Addresses.USERS_ERASE -> Audit.record("erase", user, null, requestId);
+      default -> {
+        // reads for context assembly and bookkeeping addresses are not audited one by one
+      }
+    }
+  }
+
+  private void fail(Message<?> msg, String address, Throwable failure) {
     Problem problem = SqlFailures.toProblem(failure);
     if (problem == null) {
-      LOG.error("Unexpected failure on {} (request {}): {}", address, msg.headers().get(BusHeaders.REQUEST_ID),
-          failure.getClass().getName(), failure);
+      // Class and SQL state only: database messages can quote the values that were sent.
+      LOG.error("Unexpected failure on {} (request {}): {} {}", address, msg.headers().get(BusHeaders.REQUEST_ID),
+          failure.getClass().getName(), failure instanceof io.vertx.pgclient.PgException pg ? pg.getSqlState() : "");
+      LOG.debug("Unexpected failure", failure);
       problem = Problem.internal();
+    }
+    if (problem.status() == 503) {
+      ParleyMetrics.postgresDegraded(vertx, true);
     }
     problem.failOn(msg);
   }

@@ -51,6 +51,8 @@ public final class TestServer implements AutoCloseable {
     env.put("PARLEY_DATA_DIR", tempDir().toString());
     env.put("PARLEY_JWT_HS256_SECRET", SECRET);
     env.put("PARLEY_PG_POOL_SIZE", "8");
+    env.put("PARLEY_HTTP_SHUTDOWN_DELAY_MS", "0");
+    env.put("PARLEY_HTTP_SHUTDOWN_GRACE_MS", "3000");
     env.putAll(extra);
     TestServer server = new TestServer(env);
     server.boot();
@@ -63,7 +65,7 @@ public final class TestServer implements AutoCloseable {
 
   /** Stops the node and starts it again with the same settings (same database). */
   public TestServer restart() {
-    stopNode();
+    await(stopNode());
     boot();
     return this;
   }
@@ -138,16 +140,19 @@ public final class TestServer implements AutoCloseable {
     return "Bearer " + token(user);
   }
 
-  private void stopNode() {
-    if (server != null) {
-      await(server.stop());
-      server = null;
+  /** Starts stopping the node (as SIGTERM does) and returns when it has stopped. */
+  public io.vertx.core.Future<Void> stopNode() {
+    if (server == null) {
+      return io.vertx.core.Future.succeededFuture();
     }
+    io.vertx.core.Future<Void> stopped = server.stop();
+    server = null;
+    return stopped;
   }
 
   @Override
   public void close() {
-    stopNode();
+    await(stopNode());
     if (clientVertx != null) {
       await(clientVertx.close());
     }

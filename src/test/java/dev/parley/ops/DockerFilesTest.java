@@ -1,0 +1,88 @@
+package dev.parley.ops;
+
+import dev.parley.config.ParleyConfig;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The docker/ files cannot run here (no Docker engine); this keeps them consistent with the code. */
+class DockerFilesTest {
+
+  private static final Set<String> LOGBACK_VARIABLES = Set.of("PARLEY_LOG_FORMAT", "PARLEY_LOG_LEVEL");
+  static final Set<String> PARLEY_METRICS = Set.of("parley_messages_appended_total", "parley_conversations_new_total",
+      "parley_chat_turns_total", "parley_llm_calls_total", "parley_llm_latency_seconds_bucket", "parley_llm_tokens_total",
+      "parley_cache_requests_total", "parley_rate_limit_rejections_total", "parley_idempotent_replays_total",
+      "parley_degraded");
+
+  private static boolean known(String variable) {
+    return ParleyConfig.variableNames().containsKey(variable) || LOGBACK_VARIABLES.contains(variable);
+  }
+
+  @Test
+  @DisplayName("Every PARLEY_* variable that compose.yaml sets is one Parley reads; both nodes share PostgreSQL and Redis")
+  @SuppressWarnings("unchecked")
+  void composeVariables() throws IOException {
+    Map<String, Object> compose = new Yaml().load(Files.readString(Path.of("docker/compose.yaml")));
+    Map<String, Object> services = (Map<String, Object>) compose.get("services");
+    for (String service : List.of("postgres", "redis", "parley-1", "parley-2", "loadbalancer", "prometheus", "grafana")) {
+      assertTrue(services.containsKey(service), service);
+    }
+    for (String node : List.of("parley-1", "parley-2")) {
+      Map<String, Object> environment = (Map<String, Object>) ((Map<String, Object>) services.get(node)).get("environment");
+      assertTrue(environment.size() > 5);
+      for (String variable : environment.keySet()) {
+        assertTrue(known(variable), node + " sets " + variable + ", which Parley does not read");
+      }
+      assertEquals("postgresql://parley:parley@postgres:5432/parley", environment.get("PARLEY_PG_URL"));
+      assertEquals("redis://redis:6379", environment.get("PARLEY_REDIS_URL"));
+    }
+  }
+
+  @Test
+  @DisplayName("The Dockerfile builds the jar in one stage and runs it as a non-root user with known variables")
+  void dockerfile() throws IOException {
+    String dockerfile = Files.readString(Path.of("docker/Dockerfile"));
+    assertEquals(2, dockerfile.lines().filter(l -> l.startsWith("FROM ")).count(), "multi-stage");
+    assertTrue(dockerfile.contains("USER parley"));
+    assertTrue(dockerfile.contains("target/parley.jar"));
+    Matcher variables = Pattern.compile("(PARLEY_[A-Z0-9_]+)=").matcher(dockerfile);
+    while (variables.find()) {
+      assertTrue(known(variables.group(1)), variables.group(1));
+    }
+  }
+
+  @Test
+  @DisplayName("Prometheus scrapes both nodes' /metrics; the dashboard only charts metrics Parley exports")
+  @SuppressWarnings("unchecked")
+  void monitoring() throws IOException {
+    Map<String, Object> prometheus = new Yaml().load(Files.readString(Path.of("docker/prometheus/prometheus.yml")));
+    Map<String, Object> job = ((List<Map<String, Object>>) prometheus.get("scrape_configs")).get(0);
+    assertEquals("/metrics", job.get("metrics_path"));
+    List<String> targets = (List<String>) ((List<Map<String, Object>>) job.get("static_configs")).get(0).get("targets");
+    assertEquals(List.of("parley-1:8080", "parley-2:8080"), targets);
+    String dashboard = new JsonObject(Files.readString(Path.of("docker/grafana/dashboards/parley.json"))).encode();
+    Matcher names = Pattern.compile("parley_[a-z_]+").matcher(dashboard);
+    Set<String> charted = new HashSet<>();
+    while (names.find()) {
+      charted.add(names.group());
+    }
+    assertTrue(charted.size() >= 8);
+    for (String name : charted) {
+      assertTrue(PARLEY_METRICS.contains(name), "the dashboard charts " + name + ", which Parley does not export");
+    }
+  }
+}
