@@ -1,5 +1,6 @@
 package dev.parley;
 
+import dev.parley.cli.FakeLlmCommand;
 import dev.parley.cli.TokenCommand;
 import dev.parley.config.ParleyConfig;
 import org.slf4j.Logger;
@@ -23,6 +24,10 @@ public final class Parley {
     ParleyConfig config = ParleyConfig.load(System.getenv());
     if (args.length > 0 && "token".equals(args[0])) {
       System.exit(TokenCommand.run(config, args));
+    }
+    if (args.length > 0 && "fake-llm".equals(args[0])) {
+      FakeLlmCommand.run(args);
+      return;
     }
     Logger log = LoggerFactory.getLogger(Parley.class);
     long graceMs = config.integer("http.shutdown_grace_ms");

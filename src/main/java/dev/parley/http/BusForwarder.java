@@ -10,15 +10,11 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.openapi.router.RouterBuilder;
-import io.vertx.openapi.validation.RequestParameter;
-import io.vertx.openapi.validation.ValidatedRequest;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -38,26 +34,19 @@ final class BusForwarder {
   }
 
   /** The parts of a validated request a payload is made from. */
-  record Params(ValidatedRequest request) {
+  record Params(ContractValidation.Input input) {
 
     String path(String name) {
-      return request.getPathParameters().get(name).getString();
+      return input.path().getString(name);
     }
 
     /** Query parameters by name with their contract types; absent ones are left out. */
     JsonObject query() {
-      JsonObject query = new JsonObject();
-      for (Map.Entry<String, RequestParameter> e : request.getQuery().entrySet()) {
-        if (e.getValue() != null && !e.getValue().isNull()) {
-          query.put(e.getKey(), e.getValue().get());
-        }
-      }
-      return query;
+      return input.query().copy();
     }
 
     JsonObject body() {
-      RequestParameter body = request.getBody();
-      return body == null || body.isNull() ? new JsonObject() : body.getJsonObject().copy();
+      return input.body().copy();
     }
   }
 
@@ -100,7 +89,7 @@ final class BusForwarder {
   }
 
   static Params params(RoutingContext rc) {
-    return new Params(rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST));
+    return new Params(ContractValidation.input(rc));
   }
 
   private void send(RoutingContext rc, String address, Function<Params, JsonObject> payload, boolean idempotent,

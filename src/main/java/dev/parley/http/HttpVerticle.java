@@ -43,7 +43,7 @@ public final class HttpVerticle extends VerticleBase {
           builder.security("bearerAuth").httpHandler(JWTAuthHandler.create(jwt));
           long turnTimeout = config.getJsonObject("chat").getLong("turn_timeout_ms");
           ChatStream stream = new ChatStream(vertx, config.getJsonObject("chat").getLong("sse_keepalive_ms"), turnTimeout, graceMs);
-          ApiRoutes.mount(builder, forwarder, new Health(vertx), new ChatRoutes(forwarder, stream, turnTimeout));
+          ApiRoutes.mount(builder, contract, forwarder, new Health(vertx), new ChatRoutes(forwarder, stream, turnTimeout));
           Router api = builder.createRouter();
 
           Router root = Router.router(vertx);

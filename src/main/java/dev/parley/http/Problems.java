@@ -1,17 +1,10 @@
 package dev.parley.http;
 
 import dev.parley.bus.Problem;
-import io.vertx.core.http.HttpServerResponse;
-import java.util.ArrayList;
-import java.util.List;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
-import io.vertx.json.schema.OutputUnit;
-import io.vertx.openapi.validation.SchemaValidationException;
-import io.vertx.openapi.validation.ValidatorException;
-import io.vertx.openapi.validation.ValidatorErrorType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,11 +50,6 @@ final class Problems {
     if (failure instanceof Problem problem) {
       return problem;
     }
-    // The contract router wraps validation failures in an HttpException(400).
-    Throwable cause = failure instanceof HttpException && failure.getCause() != null ? failure.getCause() : failure;
-    if (cause instanceof ValidatorException invalid) {
-      return contractViolation(invalid);
-    }
     int status = failure instanceof HttpException http ? http.getStatusCode() : rc.statusCode();
     switch (status) {
       case 400:
@@ -88,53 +76,5 @@ final class Problems {
     }
   }
 
-  private static Problem contractViolation(ValidatorException invalid) {
-    if (invalid.type() == ValidatorErrorType.UNSUPPORTED_VALUE_FORMAT) {
-      return new Problem(415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json", null);
-    }
-    JsonArray errors = new JsonArray();
-    if (invalid instanceof SchemaValidationException schema && schema.getOutputUnit() != null) {
-      List<OutputUnit> leaves = new ArrayList<>();
-      collect(schema.getOutputUnit(), leaves);
-      for (OutputUnit leaf : deepest(leaves)) {
-        errors.add(new JsonObject().put("pointer", pointer(leaf)).put("detail", leaf.getError()));
-      }
-    }
-    return new Problem(400, "validation-error", "Validation failed", safeMessage(invalid), errors.isEmpty() ? null : errors);
-  }
 
-  private static void collect(OutputUnit unit, List<OutputUnit> leaves) {
-    if (unit.getErrors() != null && !unit.getErrors().isEmpty()) {
-      for (OutputUnit child : unit.getErrors()) {
-        collect(child, leaves);
-      }
-    } else if (unit.getError() != null) {
-      leaves.add(unit);
-    }
-  }
-
-  /** Keeps the errors at the deepest locations; the ones above them only repeat "a child failed". */
-  private static List<OutputUnit> deepest(List<OutputUnit> leaves) {
-    List<OutputUnit> kept = new ArrayList<>();
-    for (OutputUnit unit : leaves) {
-      String at = pointer(unit);
-      boolean covered = leaves.stream().anyMatch(other -> pointer(other).startsWith(at + "/"));
-      if (!covered) {
-        kept.add(unit);
-      }
-    }
-    return kept;
-  }
-
-  /** The validator reports "#/a/b"; RFC 6901 pointers are "/a/b". */
-  private static String pointer(OutputUnit unit) {
-    String location = unit.getInstanceLocation() == null ? "" : unit.getInstanceLocation();
-    return location.startsWith("#") ? location.substring(1) : location;
-  }
-
-  /** The validator's message names parameters and schema rules, never the submitted values. */
-  private static String safeMessage(ValidatorException invalid) {
-    String message = invalid.getMessage();
-    return message == null ? "invalid request" : message;
-  }
 }

@@ -1,0 +1,9 @@
+dofile(os.getenv("BENCH_LUA") .. "/common.lua")
+local body = '{"messages":[{"role":"user","content":"A new message appended by the benchmark, ten words or so."}]}'
+request = function()
+  local id, token = conversation()
+  if math.random() < 0.8 then
+    return get("/v1/conversations/" .. id .. "/messages?order=desc&limit=20", token)
+  end
+  return post("/v1/conversations/" .. id .. "/messages", token, body)
+end
