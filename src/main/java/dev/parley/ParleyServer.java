@@ -62,6 +62,7 @@ public final class ParleyServer {
         .setEnabled(true)
         .setRegistryName(registry)
         .setJvmMetricsEnabled(true)
+        .setMeterCacheEnabled(true)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(false)));
   }
 

@@ -11,6 +11,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Parley's own metrics, registered in the node's Micrometer registry (scraped at /metrics) next to
@@ -22,9 +24,25 @@ public final class ParleyMetrics {
   private static final String STATE = "parley.state";
 
   private final MeterRegistry registry;
+  private final Counter appended;
+  private final Counter created;
+  private final Counter replays;
+  /** Meters by name and tags, so hot paths do not rebuild their ids on every request. */
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
   private ParleyMetrics(MeterRegistry registry) {
     this.registry = registry;
+    appended = Counter.builder("parley.messages.appended").description("Messages stored").register(registry);
+    // Not "...created": Prometheus reserves the _created suffix.
+    created = Counter.builder("parley.conversations.new").description("Conversations created").register(registry);
+    replays = Counter.builder("parley.idempotent.replays").description("Responses replayed for an Idempotency-Key")
+        .register(registry);
+  }
+
+  private Counter counter(String name, String description, String... tags) {
+    return counters.computeIfAbsent(name + String.join(",", tags),
+        k -> Counter.builder(name).description(description).tags(tags).register(registry));
   }
 
   /** The node's metrics (metrics.registry names its registry); a private registry when metrics are off. */
@@ -59,26 +77,26 @@ public final class ParleyMetrics {
   }
 
   public void messagesAppended(int count) {
-    Counter.builder("parley.messages.appended").description("Messages stored").register(registry).increment(count);
+    appended.increment(count);
   }
 
   public void conversationCreated() {
-    // Not "...created": Prometheus reserves the _created suffix.
-    Counter.builder("parley.conversations.new").description("Conversations created").register(registry).increment();
+    created.increment();
   }
 
   /** outcome: ok, client_error, rate_limited, provider_error, interrupted, error. */
   public void chatTurn(String outcome) {
-    Counter.builder("parley.chat.turns").description("Chat turns by outcome").tag("outcome", outcome)
-        .register(registry).increment();
+    counter("parley.chat.turns", "Chat turns by outcome", "outcome", outcome).increment();
   }
 
   public void llmCall(String provider, String model, String status, long latencyMs, Integer promptTokens,
                       Integer completionTokens) {
-    Counter.builder("parley.llm.calls").description("Provider call attempts")
-        .tags("provider", provider, "model", model, "status", status).register(registry).increment();
-    Timer.builder("parley.llm.latency").description("Provider call latency").publishPercentileHistogram()
-        .tags("provider", provider, "model", model).register(registry).record(Duration.ofMillis(latencyMs));
+    counter("parley.llm.calls", "Provider call attempts", "provider", provider, "model", model, "status", status)
+        .increment();
+    timers.computeIfAbsent(provider + "," + model, k -> Timer.builder("parley.llm.latency")
+            .description("Provider call latency").publishPercentileHistogram()
+            .tags("provider", provider, "model", model).register(registry))
+        .record(Duration.ofMillis(latencyMs));
     if (promptTokens != null) {
       tokens(provider, model, "prompt", promptTokens);
     }
@@ -88,14 +106,12 @@ public final class ParleyMetrics {
   }
 
   private void tokens(String provider, String model, String kind, int count) {
-    Counter.builder("parley.llm.tokens").description("LLM tokens by kind")
-        .tags("provider", provider, "model", model, "kind", kind).register(registry).increment(count);
+    counter("parley.llm.tokens", "LLM tokens by kind", "provider", provider, "model", model, "kind", kind).increment(count);
   }
 
   /** result: hit, miss, error. */
   public void cache(String result) {
-    Counter.builder("parley.cache.requests").description("History cache lookups and Redis errors")
-        .tag("result", result).register(registry).increment();
+    counter("parley.cache.requests", "History cache lookups and Redis errors", "result", result).increment();
   }
 
   public double cacheCount(String result) {
@@ -105,12 +121,10 @@ public final class ParleyMetrics {
 
   /** scope: user_requests, user_tokens, model_requests, model_tokens, model_concurrency. */
   public void rateLimited(String scope) {
-    Counter.builder("parley.rate_limit.rejections").description("Requests refused by a rate limit")
-        .tag("scope", scope).register(registry).increment();
+    counter("parley.rate_limit.rejections", "Requests refused by a rate limit", "scope", scope).increment();
   }
 
   public void idempotentReplay() {
-    Counter.builder("parley.idempotent.replays").description("Responses replayed for an Idempotency-Key")
-        .register(registry).increment();
+    replays.increment();
   }
 }

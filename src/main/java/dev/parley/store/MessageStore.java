@@ -79,6 +79,17 @@ final class MessageStore {
 
   private Future<Reply> fromDatabase(String owner, UUID conversationId, int limit, boolean descending, UUID after,
                                      UUID before) {
+    if (after == null && before == null) {
+      String sql = descending ? SqlQueries.firstPageDescending() : SqlQueries.firstPageAscending();
+      return pool.preparedQuery(sql).execute(Tuple.of(conversationId, owner, limit + 1)).compose(rows -> rows.size() > 0
+          ? Future.succeededFuture(Reply.ok(Rows.page(Rows.messages(rows), limit)))
+          : withCursors(owner, conversationId, limit, descending, null, null));
+    }
+    return withCursors(owner, conversationId, limit, descending, after, before);
+  }
+
+  private Future<Reply> withCursors(String owner, UUID conversationId, int limit, boolean descending, UUID after,
+                                    UUID before) {
     return pool.preparedQuery(SqlQueries.messageCursors())
         .execute(Tuple.of(conversationId, owner, after, before))
         .compose(cursors -> {

@@ -90,6 +90,23 @@ final class SqlQueries {
         + "ORDER BY seq DESC LIMIT $4";
   }
 
+  /**
+   * The common history read in one round trip: the first page (no cursor), with the owner check
+   * folded in. An empty result is ambiguous (no messages, or not the owner's) and is resolved by
+   * {@link #messageCursors()}. $1 conversation, $2 owner, $3 limit.
+   */
+  static String firstPageAscending() {
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 "
+        + "AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL) "
+        + "ORDER BY seq ASC LIMIT $3";
+  }
+
+  static String firstPageDescending() {
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 "
+        + "AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL) "
+        + "ORDER BY seq DESC LIMIT $3";
+  }
+
   static String eraseConversations() {
     return "DELETE FROM conversations WHERE owner = $1";
   }

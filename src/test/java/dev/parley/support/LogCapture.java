@@ -28,7 +28,8 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
   public LogCapture() {
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
     Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    encoder = ((OutputStreamAppender<ILoggingEvent>) root.getAppender("json")).getEncoder();
+    ch.qos.logback.classic.AsyncAppender async = (ch.qos.logback.classic.AsyncAppender) root.getAppender("async");
+    encoder = ((OutputStreamAppender<ILoggingEvent>) async.getAppender("json")).getEncoder();
     setContext(context);
     start();
     root.addAppender(this);
