@@ -103,8 +103,10 @@ def main(raw_path, out_dir, meta_path):
         base = twin.get((kind, r["concurrency"])) if kind else None
         ratio = f"{r['rps'] / base['rps']:.2f}" if base and base["rps"] else ""
         cpu = r.get("cpu", {})
-        lines.append(f"| {r['scenario']} | {r['concurrency']} | {r['rps']:.0f} | {ms(r['p50_us'])} | {ms(r['p99_us'])} | "
-                     f"{ms(r['p999_us'])} | {r['errors']} | {ratio} | "
+        tail = (lambda us: ms(us) if us else "-")
+        p50 = ms(r['p50_us']) + (" (mean)" if r["scenario"].startswith("pgbench") else "")
+        lines.append(f"| {r['scenario']} | {r['concurrency']} | {r['rps']:.0f} | {p50} | {tail(r['p99_us'])} | "
+                     f"{tail(r['p999_us'])} | {r['errors']} | {ratio} | "
                      f"{cpu.get('server', 0):.1f} / {cpu.get('db', 0):.1f} / {cpu.get('load', 0):.1f} |")
     lines += ["", "## Notes", ""] + [f"- {n}" for n in meta.get("notes", [])]
     with open(os.path.join(out_dir, "report.md"), "w") as f:

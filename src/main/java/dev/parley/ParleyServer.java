@@ -4,6 +4,7 @@ import dev.parley.config.DatabaseUrl;
 import dev.parley.config.EmbeddedDatabase;
 import dev.parley.config.ParleyConfig;
 import dev.parley.http.HttpVerticle;
+import dev.parley.bus.JsonReplyCodec;
 import dev.parley.chat.ChatVerticle;
 import dev.parley.http.Jwt;
 import dev.parley.llm.CallLogVerticle;
@@ -77,6 +78,7 @@ public final class ParleyServer {
   }
 
   private Future<Void> deploy() {
+    vertx.eventBus().registerCodec(new JsonReplyCodec());
     return vertx.executeBlocking(this::prepare).compose(resolved -> {
       JsonObject json = resolved.json();
       int eventLoops = 2 * Runtime.getRuntime().availableProcessors();

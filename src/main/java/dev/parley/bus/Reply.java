@@ -25,6 +25,9 @@ public record Reply(int status, JsonObject body, boolean replayed) {
 
   public void sendTo(Message<?> message) {
     DeliveryOptions options = new DeliveryOptions().addHeader(BusHeaders.STATUS, Integer.toString(status));
+    if (body != null) {
+      options.setCodecName(JsonReplyCodec.NAME);
+    }
     if (replayed) {
       options.addHeader(BusHeaders.REPLAYED, "true");
     }

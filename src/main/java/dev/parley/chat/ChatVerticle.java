@@ -112,28 +112,36 @@ public final class ChatVerticle extends VerticleBase {
     return new Budget(model, maxOutput, systemTokens, window);
   }
 
-  private Future<Reply> turn(Message<JsonObject> msg) {
+  /** A validated turn or dry-run request: who asks (as bus calls), what, the room, and the new message's cost. */
+  private record Prepared(BusCalls bus, TurnRequest request, Budget budget, int newCost) {
+  }
+
+  /** Validates a turn or dry run; throws a Problem (400, 422) before anything is read or written. */
+  private Prepared prepare(Message<JsonObject> msg, boolean messageRequired) {
     String owner = msg.headers().get(BusHeaders.USER);
     if (owner == null || owner.isBlank()) {
-      return Future.failedFuture(Problem.badRequest("The user header is required"));
+      throw Problem.badRequest("The user header is required");
     }
-    TurnRequest request;
-    Budget budget;
-    int userTokens;
-    try {
-      dev.parley.store.InputRules.checkText(msg.body(), "");
-      request = TurnRequest.parse(msg.body(), limits, true);
-      budget = budget(request, catalog.resolve(request.model()));
-      userTokens = tokens.count(request.content());
-    } catch (Problem p) {
-      return Future.failedFuture(p);
-    }
-    if (userTokens + perMessage > budget.window()) {
-      return Future.failedFuture(Problem.unprocessable("The message alone does not fit the model's context window ("
-          + (userTokens + perMessage) + " tokens, room for " + Math.max(0, budget.window()) + ")"));
+    dev.parley.store.InputRules.checkText(msg.body(), "");
+    TurnRequest request = TurnRequest.parse(msg.body(), limits, messageRequired);
+    Budget budget = budget(request, catalog.resolve(request.model()));
+    int newCost = request.content() == null ? 0 : tokens.count(request.content()) + perMessage;
+    if (newCost > budget.window()) {
+      throw Problem.unprocessable("The message alone does not fit the model's context window (" + newCost
+          + " tokens, room for " + Math.max(0, budget.window()) + ")");
     }
     BusCalls bus = new BusCalls(vertx.eventBus(), owner, msg.headers().get(BusHeaders.REQUEST_ID), turnTimeoutMs);
-    Turn turn = new Turn(bus, request, budget, userTokens, msg.headers().get(BusHeaders.IDEMPOTENCY_KEY),
+    return new Prepared(bus, request, budget, newCost);
+  }
+
+  private Future<Reply> turn(Message<JsonObject> msg) {
+    Prepared p;
+    try {
+      p = prepare(msg, true);
+    } catch (Problem problem) {
+      return Future.failedFuture(problem);
+    }
+    Turn turn = new Turn(p.bus(), p.request(), p.budget(), p.newCost(), msg.headers().get(BusHeaders.IDEMPOTENCY_KEY),
         msg.headers().get(BusHeaders.REQUEST_HASH), msg.headers().get(BusHeaders.STREAM_ADDRESS));
     return turn.run();
   }
@@ -143,7 +151,7 @@ public final class ChatVerticle extends VerticleBase {
     private final BusCalls bus;
     private final TurnRequest request;
     private final Budget budget;
-    private final int userTokens;
+    private final int messageCost;
     private final String idempotencyKey;
     private final String requestHash;
     private final String streamAddress;
@@ -151,12 +159,12 @@ public final class ChatVerticle extends VerticleBase {
     private JsonObject userMessage;
     private long reservedTokens;
 
-    Turn(BusCalls bus, TurnRequest request, Budget budget, int userTokens, String idempotencyKey, String requestHash,
+    Turn(BusCalls bus, TurnRequest request, Budget budget, int messageCost, String idempotencyKey, String requestHash,
          String streamAddress) {
       this.bus = bus;
       this.request = request;
       this.budget = budget;
-      this.userTokens = userTokens;
+      this.messageCost = messageCost;
       this.idempotencyKey = idempotencyKey;
       this.requestHash = requestHash;
       this.streamAddress = streamAddress;
@@ -210,7 +218,7 @@ public final class ChatVerticle extends VerticleBase {
     }
 
     private Future<Void> limit() {
-      reservedTokens = userTokens + budget.maxOutput();
+      reservedTokens = messageCost + budget.maxOutput();
       return limiter.acquire("user-rpm:" + bus.owner(), 1, userRpm).compose(rpm -> {
         if (!rpm.allowed()) {
           metrics.rateLimited("user_requests");
@@ -310,24 +318,16 @@ public final class ChatVerticle extends VerticleBase {
 
   /** parley.chat.context: exactly what a turn would send, and what it would leave out and why. Writes nothing. */
   private Future<Reply> dryRun(Message<JsonObject> msg) {
-    String owner = msg.headers().get(BusHeaders.USER);
-    if (owner == null || owner.isBlank()) {
-      return Future.failedFuture(Problem.badRequest("The user header is required"));
-    }
-    TurnRequest request;
-    Budget budget;
+    Prepared p;
     try {
-      dev.parley.store.InputRules.checkText(msg.body(), "");
-      request = TurnRequest.parse(msg.body(), limits, false);
-      budget = budget(request, catalog.resolve(request.model()));
-    } catch (Problem p) {
-      return Future.failedFuture(p);
+      p = prepare(msg, false);
+    } catch (Problem problem) {
+      return Future.failedFuture(problem);
     }
-    int newCost = request.content() == null ? 0 : tokens.count(request.content()) + perMessage;
-    if (newCost > budget.window()) {
-      return Future.failedFuture(Problem.unprocessable("The message alone does not fit the model's context window"));
-    }
-    BusCalls bus = new BusCalls(vertx.eventBus(), owner, msg.headers().get(BusHeaders.REQUEST_ID), turnTimeoutMs);
+    TurnRequest request = p.request();
+    Budget budget = p.budget();
+    BusCalls bus = p.bus();
+    int newCost = p.newCost();
     String conversationId = msg.body().getString("conversation_id");
     // The new message is not stored in a dry run: it takes one of last_n's places itself.
     int slots = newCost > 0 ? request.lastN() - 1 : request.lastN();

@@ -1,0 +1,72 @@
+package dev.parley.bench;
+
+import dev.parley.config.DatabaseUrl;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Runs bench/run --quick once against the packaged jar, so the harness cannot rot unnoticed. It
+ * needs the machine's PostgreSQL and Redis (PARLEY_TEST_PG_URL, PARLEY_TEST_REDIS_URL, as CI sets
+ * them) and the psql and pgbench clients; elsewhere it is skipped.
+ */
+class BenchHarnessIT {
+
+  private static final List<String> SCENARIOS = List.of("pgbench read", "pgbench append", "read (cache off)", "append",
+      "list", "mix 80/20", "chat (0 ms model)", "history @ 10 messages", "chat @ 10 messages",
+      "list @ 10 conversations", "chat (50 ms model)", "read (cache on)");
+
+  @Test
+  @DisplayName("bench/run --quick builds a report with every scenario, ratios, no errors, and PNG charts")
+  void quickRun() throws Exception {
+    String pg = System.getenv("PARLEY_TEST_PG_URL");
+    String redis = System.getenv("PARLEY_TEST_REDIS_URL");
+    assumeTrue(pg != null && redis != null, "needs the machine's PostgreSQL and Redis");
+    assumeTrue(onPath("psql") && onPath("pgbench"), "needs psql and pgbench");
+    DatabaseUrl db = DatabaseUrl.parse(pg);
+    ProcessBuilder run = new ProcessBuilder("bash", "bench/run", "--quick").redirectErrorStream(true)
+        .redirectOutput(new File("target/bench-quick.log"));
+    run.environment().putAll(java.util.Map.of("BENCH_SKIP_BUILD", "1", "BENCH_PG_HOST", db.host(),
+        "BENCH_PG_PORT", Integer.toString(db.port()), "BENCH_PG_USER", db.user(), "BENCH_DB", "parley_bench_it",
+        "BENCH_REDIS_URL", redis, "BENCH_PORT", "18180", "BENCH_LLM_PORT", "19980"));
+    Process process = run.start();
+    assertTrue(process.waitFor(6, TimeUnit.MINUTES), "bench/run --quick took too long");
+    assertEquals(0, process.exitValue(), Files.readString(Path.of("target/bench-quick.log")));
+
+    Path latest = Path.of("bench/results/latest-quick");
+    String report = Files.readString(latest.resolve("report.md"));
+    for (String scenario : SCENARIOS) {
+      assertTrue(report.contains("| " + scenario + " |"), "report lacks " + scenario);
+    }
+    for (String line : report.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| scenario")).toList()) {
+      String[] cells = line.split("\\|");
+      assertEquals("0", cells[7].trim(), "errors in " + line);
+    }
+    assertTrue(report.lines().anyMatch(l -> l.startsWith("| read (cache off) |") && l.matches(".*\\| 0\\.\\d\\d \\|.*|.*\\| \\d+\\.\\d\\d \\|.*")),
+        "the read scenario has a ratio to pgbench");
+    byte[] png = {(byte) 0x89, 'P', 'N', 'G'};
+    for (String chart : List.of("throughput.png", "latency-vs-size.png")) {
+      byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(latest.resolve(chart)), 4);
+      assertArrayEquals(png, head, chart);
+    }
+  }
+
+  private static boolean onPath(String tool) {
+    for (String dir : System.getenv("PATH").split(File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
