@@ -203,7 +203,7 @@ public final class ChatVerticle extends VerticleBase {
           new DeliveryOptions().addHeader(BusHeaders.IDEMPOTENCY_KEY, idempotencyKey)).mapEmpty();
     }
 
-    /** Stores the turn's answer (success or failure) under its key, and settles the user's tokens. */
+    /** Stores the turn's answer (success or failure) under its idempotency key, once the user message is stored. */
     private Future<Reply> settle(Reply reply, Throwable failure) {
       Future<Void> stored = Future.succeededFuture();
       if (idempotencyKey != null && userMessage != null) {

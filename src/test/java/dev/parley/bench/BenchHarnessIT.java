@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Runs bench/run --quick once against the packaged jar, so the harness cannot rot unnoticed. It
  * needs the machine's PostgreSQL and Redis (PARLEY_TEST_PG_URL, PARLEY_TEST_REDIS_URL, as CI sets
- * them) and the psql and pgbench clients; elsewhere it is skipped.
+ * them) and psql, pgbench and wrk (.ci/run installs wrk when it is missing); elsewhere it is skipped.
  */
 class BenchHarnessIT {
 
@@ -32,7 +32,7 @@ class BenchHarnessIT {
     String pg = System.getenv("PARLEY_TEST_PG_URL");
     String redis = System.getenv("PARLEY_TEST_REDIS_URL");
     assumeTrue(pg != null && redis != null, "needs the machine's PostgreSQL and Redis");
-    assumeTrue(onPath("psql") && onPath("pgbench"), "needs psql and pgbench");
+    assumeTrue(onPath("psql") && onPath("pgbench") && onPath("wrk"), "needs psql, pgbench and wrk");
     DatabaseUrl db = DatabaseUrl.parse(pg);
     ProcessBuilder run = new ProcessBuilder("bash", "bench/run", "--quick").redirectErrorStream(true)
         .redirectOutput(new File("target/bench-quick.log"));
