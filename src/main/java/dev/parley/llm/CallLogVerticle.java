@@ -28,7 +28,7 @@ public final class CallLogVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pool = Pools.create(vertx, config(), 2);
+    pool = Pools.create(vertx, config(), 2, "call-log");
     vertx.eventBus().<JsonObject>consumer(Addresses.LLM_CALLS_RECORD, msg -> record(msg.body()));
     return Future.succeededFuture();
   }

@@ -13,11 +13,11 @@ public final class Pools {
   private Pools() {
   }
 
-  /** A pool of {@code connections} connections, bound to the calling verticle's context. */
-  public static Pool create(Vertx vertx, JsonObject config, int connections) {
+  /** A pool of {@code connections} connections, bound to the calling verticle's context; {@code name} labels its metrics. */
+  public static Pool create(Vertx vertx, JsonObject config, int connections, String name) {
     DatabaseUrl url = DatabaseUrl.parse(config.getJsonObject("pg").getString("url"));
     return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(Math.max(1, connections)).setMaxWaitQueueSize(4096)
+        .with(new PoolOptions().setName(name).setMaxSize(Math.max(1, connections)).setMaxWaitQueueSize(4096)
             .setConnectionTimeout(10).setIdleTimeout(300).setPoolCleanerPeriod(60_000))
         .connectingTo(url.connectOptions())
         .using(vertx)

@@ -50,7 +50,8 @@ public final class StoreVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     JsonObject config = config();
-    pool = Pools.create(vertx, config, Math.max(2, config.getJsonObject("pg").getInteger("pool_size") / Math.max(1, instances())));
+    int connections = Math.max(2, config.getJsonObject("pg").getInteger("pool_size") / Math.max(1, instances()));
+    pool = Pools.create(vertx, config, connections, "store-" + Integer.toHexString(System.identityHashCode(this)));
     rules = new InputRules(Limits.from(config.getJsonObject("limits")));
     tokens = new MessageTokens(vertx, TokenCounter.create(config.getJsonObject("tokens").getString("encoding")));
     redis = RedisGate.create(vertx, config);

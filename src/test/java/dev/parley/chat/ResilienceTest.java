@@ -138,6 +138,24 @@ class ResilienceTest {
   }
 
   @Test
+  @DisplayName("Anthropic in-stream error after a token: error event, the partial answer stored as interrupted, no retry")
+  void anthropicInStreamError() {
+    fake.then(call -> call.anthropicStreamError("half an answer", "overloaded_error"));
+    Http user = Http.as(server, "u-anthropic-error");
+    HttpResponse<Buffer> response = user.post("/v1/chat", new JsonObject().put("message", "go").put("model", "claude-fake")
+        .put("stream", true));
+    List<Sse.Event> events = Sse.parse(response.bodyAsString());
+    assertEquals("half an answer", Sse.deltas(events));
+    assertEquals("error", events.get(events.size() - 1).name());
+    assertEquals(1, fake.calls().size());
+    String conversation = user.get("/v1/conversations").bodyAsJsonObject().getJsonArray("data").getJsonObject(0).getString("id");
+    JsonObject stored = user.get("/v1/conversations/" + conversation + "/messages").bodyAsJsonObject()
+        .getJsonArray("data").getJsonObject(1);
+    assertEquals("interrupted", stored.getString("status"));
+    assertEquals("half an answer", stored.getString("content"));
+  }
+
+  @Test
   @DisplayName("A client that disconnects mid-stream: the call is cancelled and what was generated is stored as interrupted")
   void clientDisconnects() throws Exception {
     List<String> pieces = new ArrayList<>();

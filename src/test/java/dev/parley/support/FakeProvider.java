@@ -118,6 +118,17 @@ public final class FakeProvider implements AutoCloseable {
       }
     }
 
+    /** Anthropic only: streams {@code piece}, then an in-stream error event (the connection stays open). */
+    public void anthropicStreamError(String piece, String errorType) {
+      HttpServerResponse response = request.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+      response.write(sse("message_start", new JsonObject().put("type", "message_start").put("message",
+          new JsonObject().put("usage", new JsonObject().put("input_tokens", PROMPT_TOKENS).put("output_tokens", 1)))));
+      response.write(sse("content_block_delta", new JsonObject().put("type", "content_block_delta").put("index", 0)
+          .put("delta", new JsonObject().put("type", "text_delta").put("text", piece))));
+      response.end(sse("error", new JsonObject().put("type", "error")
+          .put("error", new JsonObject().put("type", errorType).put("message", "Overloaded"))));
+    }
+
     public void status(int status, String retryAfter, JsonObject body) {
       HttpServerResponse response = request.response().setStatusCode(status).putHeader("Content-Type", "application/json");
       if (retryAfter != null) {
