@@ -12,6 +12,7 @@ import dev.parley.llm.ModelCatalog;
 import dev.parley.llm.ModelSpec;
 import dev.parley.llm.TokenCounter;
 import dev.parley.ops.ParleyMetrics;
+import dev.parley.store.InputRules;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -122,7 +123,7 @@ public final class ChatVerticle extends VerticleBase {
     if (owner == null || owner.isBlank()) {
       throw Problem.badRequest("The user header is required");
     }
-    dev.parley.store.InputRules.checkText(msg.body(), "");
+    InputRules.checkText(msg.body(), "");
     TurnRequest request = TurnRequest.parse(msg.body(), limits, messageRequired);
     Budget budget = budget(request, catalog.resolve(request.model()));
     int newCost = request.content() == null ? 0 : tokens.count(request.content()) + perMessage;
