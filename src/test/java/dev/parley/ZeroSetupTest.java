@@ -65,14 +65,8 @@ class ZeroSetupTest {
   }
 
   private static String printedToken(ParleyConfig config, String user) {
-    PrintStream original = System.out;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    try {
-      assertEquals(0, TokenCommand.run(config, new String[] {"token", user}));
-    } finally {
-      System.setOut(original);
-    }
+    assertEquals(0, TokenCommand.run(config, new String[] {"token", user}, new PrintStream(out, true, StandardCharsets.UTF_8)));
     return out.toString(StandardCharsets.UTF_8).trim();
   }
 }

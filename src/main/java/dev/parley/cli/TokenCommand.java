@@ -13,6 +13,11 @@ public final class TokenCommand {
   }
 
   public static int run(ParleyConfig config, String[] args) {
+    return run(config, args, System.out);
+  }
+
+  /** Prints the token to {@code out}; usage and errors go to standard error. */
+  public static int run(ParleyConfig config, String[] args, java.io.PrintStream out) {
     if (args.length < 2 || args[1].isBlank()) {
       System.err.println("usage: java -jar target/parley.jar token <user> [minutes]");
       return 2;
@@ -21,7 +26,7 @@ public final class TokenCommand {
     ParleyConfig resolved = Jwt.resolveKeys(config);
     Vertx vertx = Vertx.vertx();
     try {
-      System.out.println(Jwt.mint(vertx, resolved.json().getJsonObject("jwt"), args[1], minutes));
+      out.println(Jwt.mint(vertx, resolved.json().getJsonObject("jwt"), args[1], minutes));
       return 0;
     } catch (IllegalStateException e) {
       System.err.println(e.getMessage());
