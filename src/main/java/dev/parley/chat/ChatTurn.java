@@ -1,0 +1,180 @@
+package dev.parley.chat;
+
+import dev.parley.bus.Addresses;
+import dev.parley.bus.BusHeaders;
+import dev.parley.bus.Problem;
+import dev.parley.bus.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One chat turn in progress: idempotency claim, per-user limits, the user message, the context,
+ * the model call (one tighter retry when the context is too long), the answer, and the stored
+ * response. Failures after the user message was stored keep it, and are the key's answer.
+ */
+final class ChatTurn {
+
+  private final BusCalls bus;
+  private final TurnRequest request;
+  private final ContextAssembly.Budget budget;
+  private final int messageCost;
+  private final UserLimits limits;
+  private final ContextAssembly assembly;
+  private final SummaryRefresher summaries;
+  private final String idempotencyKey;
+  private final String requestHash;
+  private final String streamAddress;
+  private String conversationId;
+  private JsonObject userMessage;
+  private long reservedTokens;
+
+  ChatTurn(ContextAssembly.Prepared prepared, String idempotencyKey, String requestHash, String streamAddress,
+           UserLimits limits, ContextAssembly assembly, SummaryRefresher summaries) {
+    this.bus = prepared.bus();
+    this.request = prepared.request();
+    this.budget = prepared.budget();
+    this.messageCost = prepared.newCost();
+    this.limits = limits;
+    this.assembly = assembly;
+    this.summaries = summaries;
+    this.idempotencyKey = idempotencyKey;
+    this.requestHash = requestHash;
+    this.streamAddress = streamAddress;
+  }
+
+  Future<Reply> run() {
+    return claim().compose(replay -> {
+      if (replay != null) {
+        return replay.status() >= 400
+            ? Future.failedFuture(Problem.fromJson(replay.body()))
+            : Future.succeededFuture(replay.asReplay());
+      }
+      return limit()
+          .compose(v -> storeUserMessage())
+          .recover(beforeWrite -> release().transform(ignored -> Future.failedFuture(beforeWrite)))
+          .compose(v -> converse())
+          .transform(ar -> settle(ar.succeeded() ? ar.result() : null, ar.cause()));
+    });
+  }
+
+  private Future<Reply> claim() {
+    if (idempotencyKey == null) {
+      return Future.succeededFuture(null);
+    }
+    DeliveryOptions options = new DeliveryOptions().addHeader(BusHeaders.IDEMPOTENCY_KEY, idempotencyKey)
+        .addHeader(BusHeaders.REQUEST_HASH, requestHash == null ? "" : requestHash);
+    return bus.request(Addresses.IDEMPOTENCY_CLAIM, new JsonObject().put("operation", Addresses.CHAT_TURN), options)
+        .map(reply -> reply.replayed() ? reply : null);
+  }
+
+  private Future<Void> release() {
+    if (idempotencyKey == null) {
+      return Future.succeededFuture();
+    }
+    return bus.request(Addresses.IDEMPOTENCY_RELEASE, new JsonObject(),
+        new DeliveryOptions().addHeader(BusHeaders.IDEMPOTENCY_KEY, idempotencyKey)).mapEmpty();
+  }
+
+  /** Stores the turn's answer (success or failure) under its idempotency key, once the user message is stored. */
+  private Future<Reply> settle(Reply reply, Throwable failure) {
+    Future<Void> stored = Future.succeededFuture();
+    if (idempotencyKey != null && userMessage != null) {
+      Problem problem = failure == null ? null : (failure instanceof Problem p ? p : Problem.internal());
+      JsonObject record = new JsonObject()
+          .put("status", problem == null ? reply.status() : problem.status())
+          .put("response", problem == null ? reply.body() : problem.toJson());
+      stored = bus.request(Addresses.IDEMPOTENCY_COMPLETE, record,
+          new DeliveryOptions().addHeader(BusHeaders.IDEMPOTENCY_KEY, idempotencyKey)).mapEmpty();
+    }
+    return stored.transform(ignored -> failure == null ? Future.succeededFuture(reply) : Future.failedFuture(failure));
+  }
+
+  private Future<Void> limit() {
+    reservedTokens = messageCost + budget.maxOutput();
+    return limits.admit(bus.owner(), reservedTokens);
+  }
+
+  private Future<Void> storeUserMessage() {
+    Future<String> conversation = request.conversationId() != null
+        ? Future.succeededFuture(request.conversationId())
+        : bus.request(Addresses.CONVERSATIONS_CREATE, new JsonObject()).map(r -> r.body().getString("id"));
+    return conversation.compose(id -> {
+      conversationId = id;
+      return bus.request(Addresses.MESSAGES_APPEND, new JsonObject().put("conversation_id", id)
+          .put("messages", new JsonArray().add(request.userMessage())));
+    }).map(r -> {
+      userMessage = r.body().getJsonArray("data").getJsonObject(0);
+      return null;
+    });
+  }
+
+  private Future<Reply> converse() {
+    return assembly.read(bus, conversationId, request, budget, 0, request.lastN()).compose(plan -> complete(plan, false));
+  }
+
+  /** Calls the model; a "context too long" answer gets one more try with a tighter plan. */
+  private Future<Reply> complete(ContextPlan plan, boolean tightened) {
+    JsonObject call = new JsonObject()
+        .put("model", budget.model().toJson())
+        .put("system", plan.system())
+        .put("messages", plan.providerMessages())
+        .put("max_output_tokens", budget.maxOutput())
+        .put("estimated_prompt_tokens", plan.promptTokens())
+        .put("conversation_id", conversationId)
+        .put("stream_address", streamAddress);
+    return bus.request(Addresses.LLM_COMPLETE, call).compose(reply -> storeAnswer(plan, reply.body()), failure -> {
+      if (!tightened && failure instanceof Problem p && p.toJson().getString("type").endsWith("/context-too-long")) {
+        ContextPlan tighter = plan.tighter();
+        if (tighter.messages().size() < plan.messages().size()) {
+          return complete(tighter, true);
+        }
+      }
+      return Future.failedFuture(failure);
+    });
+  }
+
+  private Future<Reply> storeAnswer(ContextPlan plan, JsonObject llm) {
+    boolean interrupted = "interrupted".equals(llm.getString("outcome"));
+    JsonObject usage = llm.getJsonObject("usage");
+    limits.settle(bus.owner(), usage.getLong("prompt_tokens") + usage.getLong("completion_tokens") - reservedTokens);
+    String content = llm.getString("content", "");
+    JsonArray toolCalls = llm.getJsonArray("tool_calls");
+    if (content.isEmpty() && toolCalls == null) {
+      if (interrupted) {
+        return llm.getJsonObject("error") == null ? Future.failedFuture(Problem.badRequest("The client went away"))
+            : Future.failedFuture(Problem.fromJson(llm.getJsonObject("error")));
+      }
+      content = " ";
+    }
+    JsonObject assistant = new JsonObject().put("role", "assistant").put("content", content)
+        .put("model", llm.getString("model")).put("status", interrupted ? "interrupted" : "complete");
+    if (toolCalls != null) {
+      assistant.put("tool_calls", toolCalls);
+    }
+    return bus.request(Addresses.MESSAGES_APPEND, new JsonObject().put("conversation_id", conversationId)
+        .put("messages", new JsonArray().add(assistant))).compose(stored -> {
+          JsonObject message = stored.body().getJsonArray("data").getJsonObject(0);
+          if (interrupted && llm.getJsonObject("error") != null) {
+            return Future.failedFuture(Problem.fromJson(llm.getJsonObject("error")));
+          }
+          if ("summary".equals(request.strategy())) {
+            summaries.maybeRefresh(bus, conversationId, budget.model(), plan);
+          }
+          long prompt = usage.getLong("prompt_tokens");
+          long completion = usage.getLong("completion_tokens");
+          return Future.succeededFuture(Reply.ok(new JsonObject()
+              .put("conversation_id", conversationId)
+              .put("user_message", userMessage)
+              .put("message", message)
+              .put("usage", new JsonObject().put("prompt_tokens", prompt).put("completion_tokens", completion)
+                  .put("total_tokens", prompt + completion))
+              .put("context", new JsonObject().put("strategy", request.strategy())
+                  .put("messages_included", plan.messages().size())
+                  .put("messages_dropped", plan.dropped())
+                  .put("prompt_tokens", plan.promptTokens()))
+              .put("tool_calls", toolCalls)));
+        });
+  }
+}
