@@ -90,10 +90,6 @@ public final class Problem extends RuntimeException {
     return status;
   }
 
-  public String detail() {
-    return detail;
-  }
-
   public JsonObject toJson() {
     JsonObject json = new JsonObject()
         .put("type", "/problems/" + slug)

@@ -31,10 +31,6 @@ public final class ParleyConfig {
     this.json = json;
   }
 
-  public static ParleyConfig fromJson(JsonObject json) {
-    return new ParleyConfig(json);
-  }
-
   /** Loads defaults and applies every PARLEY_* entry of {@code env} (usually System.getenv()). */
   public static ParleyConfig load(Map<String, String> env) {
     JsonObject json = readYamlResource(DEFAULTS);
@@ -71,18 +67,8 @@ public final class ParleyConfig {
     return Integer.parseInt(string(path).trim());
   }
 
-  public boolean bool(String path) {
-    Object value = value(path);
-    return value instanceof Boolean b ? b : Boolean.parseBoolean(string(path).trim());
-  }
-
   public boolean isSet(String path) {
     return !string(path).isBlank();
-  }
-
-  public JsonObject section(String name) {
-    JsonObject section = json.getJsonObject(name);
-    return section == null ? new JsonObject() : section.copy();
   }
 
   /** Returns a copy with one dotted key replaced, for callers that resolve defaults at start-up. */

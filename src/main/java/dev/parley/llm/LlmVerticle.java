@@ -100,25 +100,33 @@ public final class LlmVerticle extends VerticleBase {
     }
     int running = inFlight.getOrDefault(model.name(), 0);
     if (model.maxConcurrent() > 0 && running >= model.maxConcurrent()) {
-      metrics.rateLimited("model_concurrency");
-      Problem.tooManyRequests("The model is at its limit of concurrent calls", 1, model.maxConcurrent(), 0, 1).failOn(msg);
+      rejected("model_concurrency", Problem.tooManyRequests("The model is at its limit of concurrent calls", 1,
+          model.maxConcurrent(), 0, 1)).failOn(msg);
       return;
     }
     limiter.acquire("model-rpm:" + model.name(), 1, model.rpm())
-        .compose(rpm -> rpm.allowed() ? limiter.acquire("model-tpm:" + model.name(), job.estimatedTokens(), model.tpm())
-            .map(tpm -> tpm.allowed() ? null : Problem.tooManyRequests("The model's tokens per minute are used up",
-                tpm.retryAfterSeconds(), tpm.limit(), tpm.remaining(), tpm.resetSeconds()))
-            : Future.succeededFuture(Problem.tooManyRequests("The model's requests per minute are used up",
-                rpm.retryAfterSeconds(), rpm.limit(), rpm.remaining(), rpm.resetSeconds())))
+        .compose(rpm -> !rpm.allowed()
+            ? Future.succeededFuture(rejected("model_requests", Problem.tooManyRequests(
+                "The model's requests per minute are used up", rpm.retryAfterSeconds(), rpm.limit(), rpm.remaining(),
+                rpm.resetSeconds())))
+            : limiter.acquire("model-tpm:" + model.name(), job.estimatedTokens(), model.tpm())
+                .map(tpm -> tpm.allowed() ? null : rejected("model_tokens", Problem.tooManyRequests(
+                    "The model's tokens per minute are used up", tpm.retryAfterSeconds(), tpm.limit(), tpm.remaining(),
+                    tpm.resetSeconds()))))
         .onSuccess(limited -> {
           if (limited != null) {
-            metrics.rateLimited(limited.detail().contains("tokens") ? "model_tokens" : "model_requests");
             limited.failOn(msg);
             return;
           }
           inFlight.merge(model.name(), 1, Integer::sum);
           attempt(job, 1);
         });
+  }
+
+  /** Counts a refusal by a model limit and returns its problem. */
+  private Problem rejected(String scope, Problem problem) {
+    metrics.rateLimited(scope);
+    return problem;
   }
 
   private void attempt(Job job, int attempt) {

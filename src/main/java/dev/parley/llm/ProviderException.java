@@ -5,22 +5,20 @@ public final class ProviderException extends RuntimeException {
 
   /** What went wrong, and whether a retry may help. */
   public enum Kind {
-    RATE_LIMITED(true, 429),
-    OVERLOADED(true, 502),
-    TIMEOUT(true, 504),
-    CONNECTION(true, 502),
-    CONTEXT_TOO_LONG(false, 422),
-    REJECTED(false, 502),
-    STREAM_CUT(false, 502),
-    CIRCUIT_OPEN(false, 503),
-    CANCELLED(false, 499);
+    RATE_LIMITED(true),
+    OVERLOADED(true),
+    TIMEOUT(true),
+    CONNECTION(true),
+    CONTEXT_TOO_LONG(false),
+    REJECTED(false),
+    STREAM_CUT(false),
+    CIRCUIT_OPEN(false),
+    CANCELLED(false);
 
     final boolean retryable;
-    final int status;
 
-    Kind(boolean retryable, int status) {
+    Kind(boolean retryable) {
       this.retryable = retryable;
-      this.status = status;
     }
   }
 
@@ -72,11 +70,6 @@ public final class ProviderException extends RuntimeException {
 
   public long retryAfterMs() {
     return retryAfterMs;
-  }
-
-  /** The status Parley answers with. */
-  public int answerStatus() {
-    return kind.status;
   }
 
   /** Counts against the provider's circuit breaker: the provider (not the request) is unwell. */

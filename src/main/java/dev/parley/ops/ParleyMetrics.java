@@ -114,11 +114,6 @@ public final class ParleyMetrics {
     counter("parley.cache.requests", "History cache lookups and Redis errors", "result", result).increment();
   }
 
-  public double cacheCount(String result) {
-    Counter counter = registry.find("parley.cache.requests").tag("result", result).counter();
-    return counter == null ? 0 : counter.count();
-  }
-
   /** scope: user_requests, user_tokens, model_requests, model_tokens, model_concurrency. */
   public void rateLimited(String scope) {
     counter("parley.rate_limit.rejections", "Requests refused by a rate limit", "scope", scope).increment();
