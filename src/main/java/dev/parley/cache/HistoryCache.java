@@ -4,6 +4,7 @@ import dev.parley.ops.ParleyMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -17,24 +18,36 @@ import java.util.UUID;
  *       before it is acknowledged;</li>
  *   <li>a reader fills an entry only if the version it saw before reading the database is still
  *       current, so a read racing a write never stores what the write replaced;</li>
- *   <li>a write whose invalidation could not reach Redis leaves a mark; before the cache is used
- *       again the global epoch is bumped, which retires every entry at once;</li>
+ *   <li>keys live under an epoch: reads and fills use the epoch of the node's {@link CacheLease}
+ *       and are refused by Redis once a newer epoch was seen there; invalidations land in the
+ *       newest epoch Redis has seen;</li>
+ *   <li>a write whose invalidation could not reach Redis fences the cache through the lease
+ *       before it is acknowledged: a new epoch, every node's lease on the old one run out;</li>
  *   <li>user erasure bumps the user's epoch, which retires all of that user's entries.</li>
  * </ul>
- * Every method succeeds: when Redis fails, reads are misses and nothing is filled.
+ * Reads never fail: when Redis fails, they are misses and nothing is filled.
  */
 public final class HistoryCache {
 
+  /** ARGV[1] the deployment's namespace, ARGV[2] the caller's epoch; Redis keeps the newest it has seen and refuses older readers. */
   private static final String BASE = """
-      local g = redis.call('GET', 'parley:epoch') or '0'
-      local ue = redis.call('GET', 'parley:' .. g .. ':u:' .. ARGV[1] .. ':epoch') or '0'
-      local b = 'parley:' .. g .. ':u:' .. ARGV[1] .. ':' .. ue .. ':c:' .. ARGV[2]
+      local g = tonumber(redis.call('GET', 'parley:' .. ARGV[1] .. ':epoch') or '0')
+      local want = tonumber(ARGV[2])
+      if want > g then
+        redis.call('SET', 'parley:' .. ARGV[1] .. ':epoch', want)
+        g = want
+      end
+      local ue = redis.call('GET', 'parley:' .. ARGV[1] .. ':' .. g .. ':u:' .. ARGV[3] .. ':epoch') or '0'
+      local b = 'parley:' .. ARGV[1] .. ':' .. g .. ':u:' .. ARGV[3] .. ':' .. ue .. ':c:' .. ARGV[4]
       local token = g .. '/' .. ue .. '/' .. (redis.call('GET', b .. ':ver') or '0')
       """;
-  private static final String READ = BASE + "return {token, redis.call('GET', b .. ':' .. ARGV[3])}";
+  private static final String READ = BASE + """
+      if want < g then return 0 end
+      return {token, redis.call('GET', b .. ':' .. ARGV[5])}
+      """;
   private static final String FILL = BASE + """
-      if token ~= ARGV[4] then return 0 end
-      redis.call('SET', b .. ':' .. ARGV[3], ARGV[5], 'EX', tonumber(ARGV[6]))
+      if want < g or token ~= ARGV[6] then return 0 end
+      redis.call('SET', b .. ':' .. ARGV[5], ARGV[7], 'EX', tonumber(ARGV[8]))
       return 1
       """;
   private static final String INVALIDATE = BASE + """
@@ -43,86 +56,80 @@ public final class HistoryCache {
       redis.call('DEL', b .. ':conversation', b .. ':window')
       return 1
       """;
-  private static final String ERASE_USER = """
-      local g = redis.call('GET', 'parley:epoch') or '0'
-      local k = 'parley:' .. g .. ':u:' .. ARGV[1] .. ':epoch'
+  private static final String ERASE_USER = BASE + """
+      local k = 'parley:' .. ARGV[1] .. ':' .. g .. ':u:' .. ARGV[3] .. ':epoch'
       redis.call('INCR', k)
       redis.call('EXPIRE', k, 604800)
       return 1
       """;
-  private static final String BUMP_EPOCH = "return redis.call('INCR', 'parley:epoch')";
 
-  /** What a read found: the version token to fill with (null when Redis failed) and the value (null: miss). */
-  public record Entry(String token, JsonObject value) {
-    static final Entry UNAVAILABLE = new Entry(null, null);
+  /** What a read found: the version token to fill with (null: do not fill) and the value (null: miss). */
+  public record Entry(long epoch, String token, JsonObject value) {
+    static final Entry UNAVAILABLE = new Entry(-1, null, null);
   }
 
   private final RedisGate redis;
+  private final CacheLease lease;
   private final int ttlSeconds;
   private final ParleyMetrics metrics;
 
-  public HistoryCache(RedisGate redis, int ttlSeconds, ParleyMetrics metrics) {
+  public HistoryCache(RedisGate redis, CacheLease lease, int ttlSeconds, ParleyMetrics metrics) {
     this.redis = redis;
+    this.lease = lease;
     this.ttlSeconds = ttlSeconds;
     this.metrics = metrics;
   }
 
   public Future<Entry> get(String owner, UUID conversation, String kind) {
-    return usable().compose(ok -> {
-      if (!ok) {
-        return Future.succeededFuture(Entry.UNAVAILABLE);
+    long epoch = lease.readableEpoch();
+    if (epoch < 0) {
+      return Future.succeededFuture(Entry.UNAVAILABLE);
+    }
+    return redis.eval(READ, lease.namespace(), epoch, key(owner), conversation.toString(), kind).map(r -> {
+      // Refused by Redis (a newer epoch) or the lease ran out while Redis answered: a plain miss.
+      if (r.type() != ResponseType.MULTI || lease.readableEpoch() != epoch) {
+        return Entry.UNAVAILABLE;
       }
-      return redis.eval(READ, key(owner), conversation.toString(), kind).map(r -> {
-        Response value = r.get(1);
-        if (value == null) {
-          metrics.cache("miss");
-          return new Entry(r.get(0).toString(), null);
-        }
-        metrics.cache("hit");
-        return new Entry(r.get(0).toString(), new JsonObject(value.toBuffer()));
-      });
+      Response value = r.get(1);
+      if (value == null) {
+        metrics.cache("miss");
+        return new Entry(epoch, r.get(0).toString(), null);
+      }
+      metrics.cache("hit");
+      return new Entry(epoch, r.get(0).toString(), new JsonObject(value.toBuffer()));
     }).otherwise(e -> {
       metrics.cache("error");
       return Entry.UNAVAILABLE;
     });
   }
 
-  /** Stores {@code value} if the conversation has not changed since {@code token} was read. */
-  public void fill(String owner, UUID conversation, String kind, String token, JsonObject value) {
-    if (token == null) {
+  /** Stores {@code value} if the conversation has not changed since {@code entry} was read. */
+  public void fill(String owner, UUID conversation, String kind, Entry entry, JsonObject value) {
+    if (entry.token() == null || lease.readableEpoch() != entry.epoch()) {
       return;
     }
-    redis.eval(FILL, key(owner), conversation.toString(), kind, token, value.encode(), ttlSeconds)
+    redis.eval(FILL, lease.namespace(), entry.epoch(), key(owner), conversation.toString(), kind, entry.token(), value.encode(), ttlSeconds)
         .onFailure(e -> metrics.cache("error"));
   }
 
-  /** After a write to the conversation has committed; never fails. */
+  /**
+   * After a write to the conversation has committed, before it is acknowledged. When Redis cannot
+   * be reached the cache is fenced instead; fails only when neither worked.
+   */
   public Future<Void> invalidate(String owner, UUID conversation) {
-    return redis.eval(INVALIDATE, key(owner), conversation.toString()).<Void>mapEmpty().otherwise(e -> {
-      metrics.cache("error");
-      redis.markMissedInvalidation();
-      return null;
-    });
+    return retire(redis.eval(INVALIDATE, lease.namespace(), lease.knownEpoch(), key(owner), conversation.toString(), ""));
   }
 
-  /** After a user's data was erased; never fails. */
+  /** After a user's data was erased; like {@link #invalidate}. */
   public Future<Void> eraseUser(String owner) {
-    return redis.eval(ERASE_USER, key(owner)).<Void>mapEmpty().otherwise(e -> {
-      metrics.cache("error");
-      redis.markMissedInvalidation();
-      return null;
-    });
+    return retire(redis.eval(ERASE_USER, lease.namespace(), lease.knownEpoch(), key(owner), "", ""));
   }
 
-  /** False while missed invalidations cannot yet be retired by bumping the epoch. */
-  private Future<Boolean> usable() {
-    if (!redis.missedInvalidation()) {
-      return Future.succeededFuture(true);
-    }
-    return redis.eval(BUMP_EPOCH).map(r -> {
-      redis.clearMissedInvalidation();
-      return true;
-    }).otherwise(false);
+  private Future<Void> retire(Future<Response> invalidation) {
+    return invalidation.<Void>mapEmpty().recover(e -> {
+      metrics.cache("error");
+      return lease.fence();
+    });
   }
 
   /** Owners are opaque strings: encode them so no owner can shape another's key. */

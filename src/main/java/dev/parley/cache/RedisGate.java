@@ -18,16 +18,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * Every Redis call of a verticle goes through here: a short time-out, and a circuit breaker so a
  * dead or hung Redis costs one time-out, not one per request. The node-wide state lives in a
- * local map, so the node logs one line when Redis goes away and one when it is back, and knows
- * when cache invalidations were missed (then the cache epoch is bumped before the cache is used
- * again). The client reconnects by itself: each command takes a pooled connection.
+ * local map, so the node logs one line when Redis goes away and one when it is back. The client reconnects by itself: each command takes a pooled connection.
  */
 public final class RedisGate {
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisGate.class);
   private static final String STATE = "parley.redis.state";
   static final String DEGRADED = "degraded";
-  static final String MISSED_INVALIDATION = "missed-invalidation";
 
   private final Redis redis;
   private final long timeoutMs;
@@ -87,18 +84,6 @@ public final class RedisGate {
                 e.getClass().getSimpleName());
           }
         });
-  }
-
-  void markMissedInvalidation() {
-    state.put(MISSED_INVALIDATION, true);
-  }
-
-  boolean missedInvalidation() {
-    return Boolean.TRUE.equals(state.get(MISSED_INVALIDATION));
-  }
-
-  void clearMissedInvalidation() {
-    state.remove(MISSED_INVALIDATION);
   }
 
   public Future<Void> close() {

@@ -38,7 +38,7 @@ final class CachedReads {
       if (entry.value() != null) {
         return Future.succeededFuture(Reply.ok(entry.value()));
       }
-      return database.get().onSuccess(reply -> cache.fill(owner, id, CONVERSATION, entry.token(), reply.body()));
+      return database.get().onSuccess(reply -> cache.fill(owner, id, CONVERSATION, entry, reply.body()));
     });
   }
 
@@ -52,12 +52,12 @@ final class CachedReads {
         }
         return database.get();
       }
-      return database.get().onSuccess(reply -> fillWindow(owner, id, entry.token()));
+      return database.get().onSuccess(reply -> fillWindow(owner, id, entry));
     });
   }
 
-  private void fillWindow(String owner, UUID id, String token) {
-    if (token == null) {
+  private void fillWindow(String owner, UUID id, HistoryCache.Entry entry) {
+    if (entry.token() == null) {
       return;
     }
     pool.preparedQuery(SqlQueries.messagesDescending()).execute(Tuple.of(id, 0L, Long.MAX_VALUE, windowSize))
@@ -69,7 +69,7 @@ final class CachedReads {
           }
           boolean complete = newestFirst.size() < windowSize
               || newestFirst.get(newestFirst.size() - 1).getLong("seq") == 1L;
-          cache.fill(owner, id, WINDOW, token, new JsonObject().put("complete", complete).put("messages", ascending));
+          cache.fill(owner, id, WINDOW, entry, new JsonObject().put("complete", complete).put("messages", ascending));
         });
   }
 

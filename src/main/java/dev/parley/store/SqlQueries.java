@@ -170,6 +170,25 @@ final class SqlQueries {
     return "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)";
   }
 
+  /** The cache fence as a lease reads it. */
+  static String readCacheFence() {
+    return "SELECT namespace, epoch, coalesce(suspended_until > now(), false) AS suspended FROM cache_fence WHERE id = 1";
+  }
+
+  /**
+   * Fences the cache after a missed invalidation: a new epoch when the cache was not already
+   * suspended, and the suspension extended by $1 seconds. Answers how long it has been suspended.
+   */
+  static String fenceCache() {
+    return "UPDATE cache_fence SET "
+        + "epoch = CASE WHEN coalesce(suspended_until > clock_timestamp(), false) THEN epoch ELSE epoch + 1 END, "
+        + "suspended_since = CASE WHEN coalesce(suspended_until > clock_timestamp(), false) "
+        + "THEN suspended_since ELSE clock_timestamp() END, "
+        + "suspended_until = clock_timestamp() + make_interval(secs => $1) "
+        + "WHERE id = 1 RETURNING epoch, "
+        + "(extract(epoch FROM clock_timestamp() - suspended_since) * 1000)::bigint AS suspended_for_ms";
+  }
+
   static String ping() {
     return "SELECT count(*) FROM flyway_schema_history";
   }

@@ -35,6 +35,7 @@ public final class StoreVerticle extends VerticleBase {
   private Pool pool;
   private RedisGate redis;
   private HistoryCache cache;
+  private CacheFence fence;
   private ParleyMetrics metrics;
   private InputRules rules;
   private MessageTokens tokens;
@@ -57,7 +58,10 @@ public final class StoreVerticle extends VerticleBase {
     redis = RedisGate.create(vertx, config);
     JsonObject redisConfig = config.getJsonObject("redis");
     metrics = ParleyMetrics.of(vertx, config);
-    cache = redis == null ? null : new HistoryCache(redis, redisConfig.getInteger("cache_ttl_seconds"), metrics);
+    if (redis != null) {
+      fence = new CacheFence(vertx, pool, redisConfig.getLong("cache_lease_ms"), redisConfig.getLong("cache_suspend_ms"));
+      cache = new HistoryCache(redis, fence, redisConfig.getInteger("cache_ttl_seconds"), metrics);
+    }
     CachedReads cachedReads = cache == null ? null
         : new CachedReads(cache, pool, redisConfig.getInteger("cache_window_messages"));
     messages = new MessageStore(pool, cachedReads);
@@ -94,12 +98,14 @@ public final class StoreVerticle extends VerticleBase {
     vertx.setPeriodic(PURGE_EVERY_MS, id -> idempotent.purgeExpired()
         .onFailure(e -> LOG.warn("Purging expired idempotency keys failed: {}", e.getClass().getSimpleName())));
     // Prove the database answers before the verticle counts as started.
-    return pool.preparedQuery(SqlQueries.ping()).execute(Tuple.tuple());
+    return pool.preparedQuery(SqlQueries.ping()).execute(Tuple.tuple())
+        .compose(ok -> fence == null ? Future.succeededFuture() : fence.start());
   }
 
   @Override
   public Future<?> stop() {
     if (redis != null) {
+      fence.stop();
       redis.close();
     }
     return pool == null ? Future.succeededFuture() : pool.close();
@@ -130,10 +136,11 @@ public final class StoreVerticle extends VerticleBase {
 
   /**
    * Retires the conversation's cache entries after a committed write, before the write is
-   * acknowledged, so no later read can miss it. A replayed reply wrote nothing and needs nothing.
+   * acknowledged, so no later read can miss it. A replay does it again: the first attempt may
+   * have died between its commit and its invalidation.
    */
   private Future<Reply> invalidated(String owner, Object conversationId, Reply reply) {
-    if (cache == null || reply.replayed()) {
+    if (cache == null) {
       return Future.succeededFuture(reply);
     }
     return cache.invalidate(owner, conversationId instanceof java.util.UUID id ? id : Ids.conversation(conversationId))
