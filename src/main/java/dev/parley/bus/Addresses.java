@@ -16,6 +16,9 @@ public final class Addresses {
   public static final String IDEMPOTENCY_CLAIM = "parley.idempotency.claim";
   public static final String IDEMPOTENCY_COMPLETE = "parley.idempotency.complete";
   public static final String IDEMPOTENCY_RELEASE = "parley.idempotency.release";
+  public static final String IDEMPOTENCY_RENEW = "parley.idempotency.renew";
+  /** Internal: a chat turn's own appends (its user message, its answer), with the key's bookkeeping. */
+  public static final String TURN_APPEND = "parley.internal.turn.append";
   public static final String STORE_HEALTH = "parley.store.health";
   public static final String CHAT_TURN = "parley.chat.turn";
   public static final String CHAT_CONTEXT = "parley.chat.context";

@@ -11,6 +11,11 @@ public final class BusHeaders {
   public static final String REQUEST_HASH = "request-hash";
   /** Request: correlation id, carried through to logs. Optional. */
   public static final String REQUEST_ID = "request-id";
+  /**
+   * Request: the attempt of a chat turn that holds its idempotency key (internal: sent by the chat
+   * verticle to the store). A write under an attempt that no longer holds the key is refused.
+   */
+  public static final String TURN_ATTEMPT = "turn-attempt";
   /** Request: a local address that receives {"delta": text} messages while a turn streams; each is acked. */
   public static final String STREAM_ADDRESS = "stream-address";
   /** Reply: the HTTP status the reply stands for (200, 201, 204). */

@@ -9,10 +9,15 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.UUID;
+
 /**
  * One chat turn in progress: idempotency claim, per-user limits, the user message, the context,
  * the model call (one tighter retry when the context is too long), the answer, and the stored
- * response. Failures after the user message was stored keep it, and are the key's answer.
+ * response. With an Idempotency-Key the turn runs as one attempt that holds the key under a lease
+ * ({@link TurnLeases}); its user message records the turn's progress and its answer completes the
+ * key, each in the same transaction, so a retry that takes over a dead attempt resumes after the
+ * stored user message. Failures after the user message was stored keep it, and are the key's answer.
  */
 final class ChatTurn {
 
@@ -26,12 +31,14 @@ final class ChatTurn {
   private final String idempotencyKey;
   private final String requestHash;
   private final String streamAddress;
+  private final TurnLeases leases;
+  private final UUID attempt = UUID.randomUUID();
   private String conversationId;
   private JsonObject userMessage;
   private long reservedTokens;
 
   ChatTurn(ContextAssembly.Prepared prepared, String idempotencyKey, String requestHash, String streamAddress,
-           UserLimits limits, ContextAssembly assembly, SummaryRefresher summaries) {
+           UserLimits limits, ContextAssembly assembly, SummaryRefresher summaries, TurnLeases leases) {
     this.bus = prepared.bus();
     this.request = prepared.request();
     this.budget = prepared.budget();
@@ -42,39 +49,56 @@ final class ChatTurn {
     this.idempotencyKey = idempotencyKey;
     this.requestHash = requestHash;
     this.streamAddress = streamAddress;
+    this.leases = leases;
   }
 
   Future<Reply> run() {
-    return claim().compose(replay -> {
-      if (replay != null) {
-        return replay.status() >= 400
-            ? Future.failedFuture(Problem.fromJson(replay.body()))
-            : Future.succeededFuture(replay.asReplay());
+    return claim().compose(claimed -> {
+      if (claimed.replayed()) {
+        return claimed.status() >= 400
+            ? Future.failedFuture(Problem.fromJson(claimed.body()))
+            : Future.succeededFuture(claimed);
+      }
+      JsonObject progress = claimed.body() == null ? null : claimed.body().getJsonObject("progress");
+      if (progress != null && progress.getJsonObject("user_message") != null) {
+        // An earlier attempt died after storing the user message: carry on from there.
+        conversationId = progress.getString("conversation_id");
+        userMessage = progress.getJsonObject("user_message");
       }
       return limit()
-          .compose(v -> storeUserMessage())
+          .compose(v -> userMessage != null ? Future.<Void>succeededFuture() : storeUserMessage())
           .recover(beforeWrite -> release().transform(ignored -> Future.failedFuture(beforeWrite)))
           .compose(v -> converse())
           .transform(ar -> settle(ar.succeeded() ? ar.result() : null, ar.cause()));
-    });
+    }).andThen(done -> leases.drop(attempt));
   }
 
+  /** The key's stored answer (replayed), or a reply with the progress of an earlier attempt. */
   private Future<Reply> claim() {
     if (idempotencyKey == null) {
-      return Future.succeededFuture(null);
+      return Future.succeededFuture(Reply.ok(null));
     }
-    DeliveryOptions options = new DeliveryOptions().addHeader(BusHeaders.IDEMPOTENCY_KEY, idempotencyKey)
-        .addHeader(BusHeaders.REQUEST_HASH, requestHash == null ? "" : requestHash);
-    return bus.request(Addresses.IDEMPOTENCY_CLAIM, new JsonObject().put("operation", Addresses.CHAT_TURN), options)
-        .map(reply -> reply.replayed() ? reply : null);
+    DeliveryOptions options = keyed().addHeader(BusHeaders.REQUEST_HASH, requestHash == null ? "" : requestHash);
+    leases.hold(attempt);
+    return bus.request(Addresses.IDEMPOTENCY_CLAIM, new JsonObject().put("operation", Addresses.CHAT_TURN)
+        .put("attempt", attempt.toString()), options);
   }
 
   private Future<Void> release() {
     if (idempotencyKey == null) {
       return Future.succeededFuture();
     }
-    return bus.request(Addresses.IDEMPOTENCY_RELEASE, new JsonObject(),
-        new DeliveryOptions().addHeader(BusHeaders.IDEMPOTENCY_KEY, idempotencyKey)).mapEmpty();
+    return bus.request(Addresses.IDEMPOTENCY_RELEASE, new JsonObject().put("attempt", attempt.toString()), keyed())
+        .mapEmpty();
+  }
+
+  /** Options that name the key and this attempt, for the store's writes under the key. */
+  private DeliveryOptions keyed() {
+    DeliveryOptions options = new DeliveryOptions();
+    if (idempotencyKey != null) {
+      options.addHeader(BusHeaders.IDEMPOTENCY_KEY, idempotencyKey).addHeader(BusHeaders.TURN_ATTEMPT, attempt.toString());
+    }
+    return options;
   }
 
   /** Stores the turn's answer (success or failure) under its idempotency key, once the user message is stored. */
@@ -82,11 +106,12 @@ final class ChatTurn {
     Future<Void> stored = Future.succeededFuture();
     if (idempotencyKey != null && userMessage != null) {
       Problem problem = failure == null ? null : (failure instanceof Problem p ? p : Problem.internal());
-      JsonObject record = new JsonObject()
-          .put("status", problem == null ? reply.status() : problem.status())
-          .put("response", problem == null ? reply.body() : problem.toJson());
-      stored = bus.request(Addresses.IDEMPOTENCY_COMPLETE, record,
-          new DeliveryOptions().addHeader(BusHeaders.IDEMPOTENCY_KEY, idempotencyKey)).mapEmpty();
+      if (problem != null) {
+        // A successful turn completed its key with its answer; a failed one stores the failure.
+        JsonObject record = new JsonObject().put("status", problem.status()).put("response", problem.toJson())
+            .put("attempt", attempt.toString());
+        stored = bus.request(Addresses.IDEMPOTENCY_COMPLETE, record, keyed()).mapEmpty();
+      }
     }
     return stored.transform(ignored -> failure == null ? Future.succeededFuture(reply) : Future.failedFuture(failure));
   }
@@ -102,8 +127,8 @@ final class ChatTurn {
         : bus.request(Addresses.CONVERSATIONS_CREATE, new JsonObject()).map(r -> r.body().getString("id"));
     return conversation.compose(id -> {
       conversationId = id;
-      return bus.request(Addresses.MESSAGES_APPEND, new JsonObject().put("conversation_id", id)
-          .put("messages", new JsonArray().add(request.userMessage())));
+      return bus.request(Addresses.TURN_APPEND, new JsonObject().put("conversation_id", id)
+          .put("messages", new JsonArray().add(request.userMessage())), keyed());
     }).map(r -> {
       userMessage = r.body().getJsonArray("data").getJsonObject(0);
       return null;
@@ -153,28 +178,34 @@ final class ChatTurn {
     if (toolCalls != null) {
       assistant.put("tool_calls", toolCalls);
     }
-    return bus.request(Addresses.MESSAGES_APPEND, new JsonObject().put("conversation_id", conversationId)
-        .put("messages", new JsonArray().add(assistant))).compose(stored -> {
-          JsonObject message = stored.body().getJsonArray("data").getJsonObject(0);
-          if (interrupted && llm.getJsonObject("error") != null) {
-            return Future.failedFuture(Problem.fromJson(llm.getJsonObject("error")));
-          }
-          if ("summary".equals(request.strategy())) {
-            summaries.maybeRefresh(bus, conversationId, budget.model(), plan);
-          }
-          long prompt = usage.getLong("prompt_tokens");
-          long completion = usage.getLong("completion_tokens");
-          return Future.succeededFuture(Reply.ok(new JsonObject()
-              .put("conversation_id", conversationId)
-              .put("user_message", userMessage)
-              .put("message", message)
-              .put("usage", new JsonObject().put("prompt_tokens", prompt).put("completion_tokens", completion)
-                  .put("total_tokens", prompt + completion))
-              .put("context", new JsonObject().put("strategy", request.strategy())
-                  .put("messages_included", plan.messages().size())
-                  .put("messages_dropped", plan.dropped())
-                  .put("prompt_tokens", plan.promptTokens()))
-              .put("tool_calls", toolCalls)));
-        });
+    long prompt = usage.getLong("prompt_tokens");
+    long completion = usage.getLong("completion_tokens");
+    JsonObject response = new JsonObject()
+        .put("conversation_id", conversationId)
+        .put("user_message", userMessage)
+        .put("usage", new JsonObject().put("prompt_tokens", prompt).put("completion_tokens", completion)
+            .put("total_tokens", prompt + completion))
+        .put("context", new JsonObject().put("strategy", request.strategy())
+            .put("messages_included", plan.messages().size())
+            .put("messages_dropped", plan.dropped())
+            .put("prompt_tokens", plan.promptTokens()))
+        .put("tool_calls", toolCalls);
+    boolean failedMidStream = interrupted && llm.getJsonObject("error") != null;
+    JsonObject append = new JsonObject().put("conversation_id", conversationId)
+        .put("messages", new JsonArray().add(assistant));
+    if (!failedMidStream) {
+      // The key is completed with this response in the answer's own transaction.
+      append.put("turn_response", response);
+    }
+    return bus.request(Addresses.TURN_APPEND, append, keyed()).compose(stored -> {
+      JsonObject message = stored.body().getJsonArray("data").getJsonObject(0);
+      if (failedMidStream) {
+        return Future.failedFuture(Problem.fromJson(llm.getJsonObject("error")));
+      }
+      if ("summary".equals(request.strategy())) {
+        summaries.maybeRefresh(bus, conversationId, budget.model(), plan);
+      }
+      return Future.succeededFuture(Reply.ok(response.copy().put("message", message)));
+    });
   }
 }

@@ -33,6 +33,7 @@ public final class ChatVerticle extends VerticleBase {
   private ContextAssembly assembly;
   private UserLimits userLimits;
   private SummaryRefresher summaries;
+  private TurnLeases leases;
 
   @Override
   public Future<?> start() {
@@ -48,6 +49,7 @@ public final class ChatVerticle extends VerticleBase {
     userLimits = new UserLimits(RedisRateLimiter.create(redis), limits.getLong("user_requests_per_minute"),
         limits.getLong("user_tokens_per_minute"), metrics);
     summaries = new SummaryRefresher(perMessage);
+    leases = new TurnLeases(vertx, config.getJsonObject("idempotency").getLong("lease_seconds") * 1000);
     vertx.eventBus().<JsonObject>consumer(Addresses.CHAT_TURN, msg -> answer(msg, turn(msg).andThen(this::count)));
     vertx.eventBus().<JsonObject>consumer(Addresses.CHAT_CONTEXT, msg -> answer(msg, assembly.dryRun(msg)));
     return Future.succeededFuture();
@@ -55,6 +57,7 @@ public final class ChatVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    leases.close();
     return redis == null ? Future.succeededFuture() : redis.close();
   }
 
@@ -87,6 +90,6 @@ public final class ChatVerticle extends VerticleBase {
       return Future.failedFuture(problem);
     }
     return new ChatTurn(prepared, msg.headers().get(BusHeaders.IDEMPOTENCY_KEY), msg.headers().get(BusHeaders.REQUEST_HASH),
-        msg.headers().get(BusHeaders.STREAM_ADDRESS), userLimits, assembly, summaries).run();
+        msg.headers().get(BusHeaders.STREAM_ADDRESS), userLimits, assembly, summaries, leases).run();
   }
 }

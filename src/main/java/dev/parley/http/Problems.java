@@ -33,7 +33,7 @@ final class Problems {
       response.putHeader("WWW-Authenticate", "Bearer");
     }
     JsonObject extensions = problem.extensions();
-    if (problem.status() == 503 || problem.status() == 429) {
+    if (problem.status() == 503 || problem.status() == 429 || extensions.containsKey("retry_after")) {
       response.putHeader("Retry-After", Long.toString(Math.max(1, extensions.getLong("retry_after", 1L))));
     }
     JsonObject limit = extensions.getJsonObject("rate_limit");

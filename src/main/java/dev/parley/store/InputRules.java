@@ -113,6 +113,15 @@ public final class InputRules {
    * Token counts are left at zero: {@link MessageTokens} fills them in.
    */
   public List<NewMessage> messages(Object value, String pointer, int min) {
+    return messages(value, pointer, min, false);
+  }
+
+  /** A model's answer, stored whole: every rule but the content limit, which is for what clients send. */
+  public List<NewMessage> answerMessages(Object value, String pointer) {
+    return messages(value, pointer, 1, true);
+  }
+
+  private List<NewMessage> messages(Object value, String pointer, int min, boolean answer) {
     if (value == null && min == 0) {
       return List.of();
     }
@@ -124,12 +133,12 @@ public final class InputRules {
     }
     List<NewMessage> messages = new ArrayList<>(array.size());
     for (int i = 0; i < array.size(); i++) {
-      messages.add(message(array.getValue(i), pointer + "/" + i));
+      messages.add(message(array.getValue(i), pointer + "/" + i, answer));
     }
     return messages;
   }
 
-  private NewMessage message(Object value, String pointer) {
+  private NewMessage message(Object value, String pointer, boolean answer) {
     if (!(value instanceof JsonObject m)) {
       throw Problem.invalid(pointer, "each message must be an object");
     }
@@ -141,7 +150,7 @@ public final class InputRules {
     if (!(content instanceof String text)) {
       throw Problem.invalid(pointer + "/content", "content must be a string");
     }
-    if (text.length() > limits.contentChars()) {
+    if (text.length() > limits.contentChars() && !(answer && "assistant".equals(r))) {
       throw Problem.invalid(pointer + "/content", "content must be at most " + limits.contentChars() + " characters");
     }
     JsonArray toolCalls = optionalArray(m, "tool_calls", pointer);

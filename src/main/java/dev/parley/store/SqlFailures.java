@@ -4,7 +4,7 @@ import dev.parley.bus.Problem;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
-import java.net.ConnectException;
+import java.io.IOException;
 
 /** The one place where database failures become problems. Never exposes SQL or internals. */
 final class SqlFailures {
@@ -37,11 +37,20 @@ final class SqlFailures {
           return null;
       }
     }
-    if (failure instanceof ClosedConnectionException || failure instanceof ConnectException
-        || failure.getCause() instanceof ConnectException || isPoolTimeout(failure)) {
+    if (isConnectionFailure(failure) || isPoolTimeout(failure)) {
       return Problem.unavailable("The database is not available right now; retry later");
     }
     return null;
+  }
+
+  /** A closed, refused or reset connection anywhere in the cause chain (SocketException, IOException, ...). */
+  private static boolean isConnectionFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ClosedConnectionException || t instanceof IOException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isPoolTimeout(Throwable failure) {

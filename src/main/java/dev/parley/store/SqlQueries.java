@@ -137,33 +137,60 @@ final class SqlQueries {
     return "DELETE FROM idempotency_keys WHERE owner = $1";
   }
 
+  /** Claims a key inside the write's own transaction ($5 attempt and $6 lease seconds are null there). */
   static String claimIdempotencyKey() {
-    return "INSERT INTO idempotency_keys (owner, key, operation, request_hash, status) VALUES ($1, $2, $3, $4, 'running') "
+    return "INSERT INTO idempotency_keys (owner, key, operation, request_hash, status, attempt, lease_until) "
+        + "VALUES ($1, $2, $3, $4, 'running', $5, now() + make_interval(secs => $6)) "
         + "ON CONFLICT (owner, key) DO NOTHING RETURNING key";
   }
 
-  /** $3 seconds after which a running key counts as abandoned, $4 retention in hours. */
+  /**
+   * $3 retention in hours. A running key is abandoned when its lease ran out (rows without a lease
+   * date from before leases: after two minutes).
+   */
   static String readIdempotencyKey() {
-    return "SELECT operation, request_hash, status, response_status, response, "
-        + "created_at < now() - make_interval(secs => $3) AS abandoned, "
-        + "created_at < now() - make_interval(hours => $4) AS expired "
+    return "SELECT operation, request_hash, status, response_status, response, progress, "
+        + "status = 'running' AND coalesce(lease_until, created_at + interval '2 minutes') < now() AS abandoned, "
+        + "ceil(extract(epoch FROM coalesce(lease_until, created_at + interval '2 minutes') - now()))::bigint AS lease_left, "
+        + "created_at < now() - make_interval(hours => $3) AS expired "
         + "FROM idempotency_keys WHERE owner = $1 AND key = $2";
   }
 
-  /** Takes over an abandoned or expired key for a new first request. */
+  /**
+   * Takes over an abandoned key (keeping its progress when it is the same request, for a resumed
+   * turn) or an expired one (a new first request) for attempt $5 with a lease of $6 seconds.
+   * $7 retention in hours.
+   */
   static String reclaimIdempotencyKey() {
-    return "UPDATE idempotency_keys SET operation = $3, request_hash = $4, status = 'running', "
-        + "response_status = NULL, response = NULL, created_at = now() "
-        + "WHERE owner = $1 AND key = $2 AND (created_at < now() - make_interval(secs => $5) AND status = 'running' "
-        + "OR created_at < now() - make_interval(hours => $6)) RETURNING key";
+    return "UPDATE idempotency_keys SET attempt = $5, lease_until = now() + make_interval(secs => $6), "
+        + "operation = $3, request_hash = $4, status = 'running', response_status = NULL, response = NULL, "
+        + "progress = CASE WHEN created_at >= now() - make_interval(hours => $7) AND operation = $3 "
+        + "AND request_hash = $4 THEN progress END, "
+        + "created_at = CASE WHEN created_at < now() - make_interval(hours => $7) THEN now() ELSE created_at END "
+        + "WHERE owner = $1 AND key = $2 AND (status = 'running' "
+        + "AND coalesce(lease_until, created_at + interval '2 minutes') < now() "
+        + "OR created_at < now() - make_interval(hours => $7)) RETURNING progress";
   }
 
+  /** Stores the response; $5 the attempt that must still hold the key (null inside the write's transaction). */
   static String completeIdempotencyKey() {
-    return "UPDATE idempotency_keys SET status = 'done', response_status = $3, response = $4 WHERE owner = $1 AND key = $2";
+    return "UPDATE idempotency_keys SET status = 'done', response_status = $3, response = $4, lease_until = NULL "
+        + "WHERE owner = $1 AND key = $2 AND status = 'running' AND attempt IS NOT DISTINCT FROM $5";
+  }
+
+  /** Records how far attempt $3 got ($4), while it still holds the key. */
+  static String recordIdempotencyProgress() {
+    return "UPDATE idempotency_keys SET progress = $4 WHERE owner = $1 AND key = $2 AND attempt = $3 AND status = 'running'";
   }
 
   static String releaseIdempotencyKey() {
-    return "DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND status = 'running'";
+    return "DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND attempt = $3 AND status = 'running'";
+  }
+
+  /** Extends the leases of the running attempts $1 by $2 seconds. */
+  static String renewIdempotencyLeases() {
+    return "UPDATE idempotency_keys SET lease_until = now() + make_interval(secs => $2) "
+        + "WHERE attempt = ANY($1) AND status = 'running'";
   }
 
   static String purgeIdempotencyKeys() {

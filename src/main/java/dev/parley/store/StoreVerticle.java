@@ -20,7 +20,9 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * Serves the parley.conversations.*, parley.messages.* and parley.users.erase addresses from
@@ -67,7 +69,7 @@ public final class StoreVerticle extends VerticleBase {
     messages = new MessageStore(pool, cachedReads);
     conversations = new ConversationStore(pool, messages, cachedReads);
     JsonObject idem = config.getJsonObject("idempotency");
-    idempotent = new IdempotentWrites(pool, idem.getInteger("in_flight_timeout_seconds"), idem.getInteger("retention_hours"));
+    idempotent = new IdempotentWrites(pool, idem.getInteger("lease_seconds"), idem.getInteger("retention_hours"));
 
     serve(Addresses.CONVERSATIONS_CREATE, this::createConversation);
     serve(Addresses.CONVERSATIONS_LIST, (owner, body, headers) -> conversations.list(owner, body));
@@ -77,6 +79,7 @@ public final class StoreVerticle extends VerticleBase {
     serve(Addresses.CONVERSATIONS_DELETE, (owner, body, headers) -> conversations.delete(owner, body)
         .compose(reply -> invalidated(owner, body.getValue("id"), reply)));
     serve(Addresses.MESSAGES_APPEND, this::appendMessages);
+    serve(Addresses.TURN_APPEND, this::appendForTurn);
     serve(Addresses.MESSAGES_LIST, (owner, body, headers) -> messages.list(owner, body));
     serve(Addresses.USERS_ERASE, (owner, body, headers) -> conversations.erase(owner)
         .compose(reply -> cache == null ? Future.succeededFuture(reply) : cache.eraseUser(owner).map(reply)));
@@ -84,14 +87,21 @@ public final class StoreVerticle extends VerticleBase {
     serve(Addresses.MESSAGES_CONTEXT, (owner, body, headers) -> context.read(owner, body));
     serve(Addresses.CONVERSATIONS_SUMMARY, (owner, body, headers) -> conversations.updateSummary(owner, body)
         .compose(reply -> invalidated(owner, body.getValue("id"), reply)));
-    serve(Addresses.IDEMPOTENCY_CLAIM, (owner, body, headers) -> idempotent.claim(owner, requiredKey(headers),
-            headers.get(BusHeaders.REQUEST_HASH), body.getString("operation", ""))
-        .map(replay -> replay != null ? replay : Reply.ok(new JsonObject().put("claimed", true))));
-    serve(Addresses.IDEMPOTENCY_COMPLETE, (owner, body, headers) -> idempotent.complete(owner, requiredKey(headers),
-            new Reply(body.getInteger("status"), body.getJsonObject("response"), false))
+    serve(Addresses.IDEMPOTENCY_CLAIM, (owner, body, headers) -> idempotent.claimLeased(owner, requiredKey(headers),
+            headers.get(BusHeaders.REQUEST_HASH), body.getString("operation", ""), attempt(body.getValue("attempt")))
+        .map(claim -> claim instanceof IdempotentWrites.Claim.Replay replay ? replay.reply()
+            : Reply.ok(new JsonObject().put("claimed", true).put("progress", ((IdempotentWrites.Claim.Held) claim).progress()))));
+    serve(Addresses.IDEMPOTENCY_COMPLETE, (owner, body, headers) -> idempotent.complete(pool, owner, requiredKey(headers),
+            attempt(body.getValue("attempt")), new Reply(body.getInteger("status"), body.getJsonObject("response"), false))
         .map(Reply.noContent()));
-    serve(Addresses.IDEMPOTENCY_RELEASE, (owner, body, headers) -> idempotent.release(owner, requiredKey(headers))
+    serve(Addresses.IDEMPOTENCY_RELEASE, (owner, body, headers) -> idempotent.release(owner, requiredKey(headers),
+            attempt(body.getValue("attempt")))
         .map(Reply.noContent()));
+    vertx.eventBus().<JsonObject>consumer(Addresses.IDEMPOTENCY_RENEW, msg -> {
+      List<UUID> attempts = new ArrayList<>();
+      msg.body().getJsonArray("attempts").forEach(a -> attempts.add(attempt(a)));
+      idempotent.renew(attempts).onComplete(ar -> msg.reply(null));
+    });
     vertx.eventBus().consumer(Addresses.STORE_HEALTH, msg -> pool.preparedQuery(SqlQueries.ping()).execute()
         .onSuccess(rows -> msg.reply(new JsonObject().put("database", "UP")))
         .onFailure(e -> msg.fail(503, "database unreachable")));
@@ -132,6 +142,39 @@ public final class StoreVerticle extends VerticleBase {
         tx -> messages.append(tx, owner, conversationId, counted)
             .map(appended -> Reply.created(listOf(appended)))))
         .compose(reply -> invalidated(owner, conversationId, reply));
+  }
+
+  /**
+   * A chat turn's own append, under the attempt that holds the turn's idempotency key, in one
+   * transaction with the key's bookkeeping: the user message records the turn's progress (a retry
+   * that takes over resumes from it); the answer completes the key with the turn's response
+   * ({@code turn_response} with the stored answer as its message). Answers are stored whole: the
+   * model's output is bounded by max_tokens, not by the input limit on what clients send.
+   */
+  private Future<Reply> appendForTurn(String owner, JsonObject body, MultiMap headers) {
+    UUID conversationId = Ids.conversation(body.getValue("conversation_id"));
+    String key = headers.get(BusHeaders.IDEMPOTENCY_KEY);
+    UUID attempt = key == null ? null : attempt(headers.get(BusHeaders.TURN_ATTEMPT));
+    List<NewMessage> batch = rules.answerMessages(body.getValue("messages"), "/messages");
+    JsonObject turnResponse = body.getJsonObject("turn_response");
+    return tokens.count(batch).compose(counted -> pool.withTransaction(tx -> messages.append(tx, owner, conversationId, counted)
+        .compose(appended -> {
+          JsonObject first = appended.getJsonArray("messages").getJsonObject(0);
+          Future<?> bookkeeping = key == null ? Future.succeededFuture() : turnResponse == null
+              ? idempotent.progress(tx, owner, key, attempt, new JsonObject()
+                  .put("conversation_id", conversationId.toString()).put("user_message", first))
+              : idempotent.complete(tx, owner, key, attempt, Reply.ok(turnResponse.copy().put("message", first)));
+          return bookkeeping.map(done -> Reply.created(listOf(appended)));
+        })))
+        .compose(reply -> invalidated(owner, conversationId, reply));
+  }
+
+  private static UUID attempt(Object value) {
+    try {
+      return UUID.fromString(String.valueOf(value));
+    } catch (IllegalArgumentException e) {
+      throw Problem.badRequest("The turn attempt must be a UUID");
+    }
   }
 
   /**
@@ -204,7 +247,7 @@ public final class StoreVerticle extends VerticleBase {
         metrics.messagesAppended(reply.body().getInteger("message_count"));
         Audit.record("create", user, reply.body().getString("id"), requestId);
       }
-      case Addresses.MESSAGES_APPEND -> {
+      case Addresses.MESSAGES_APPEND, Addresses.TURN_APPEND -> {
         metrics.messagesAppended(reply.body().getJsonArray("data").size());
         Audit.record("change", user, request.getString("conversation_id"), requestId);
       }

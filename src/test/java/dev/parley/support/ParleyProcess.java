@@ -1,0 +1,79 @@
+package dev.parley.support;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** A Parley node in a child JVM (the test's classpath), for tests that kill or signal a real process. */
+public final class ParleyProcess implements AutoCloseable {
+
+  private final Process process;
+  private final int port;
+
+  private ParleyProcess(Process process, int port) {
+    this.process = process;
+    this.port = port;
+  }
+
+  /** Starts a node with the test secret, a fresh data directory and {@code env}, and waits until it is ready. */
+  public static ParleyProcess start(Map<String, String> env) throws IOException, InterruptedException {
+    int port = TestServices.freePort();
+    Map<String, String> all = new HashMap<>(Map.of("PARLEY_HTTP_PORT", Integer.toString(port),
+        "PARLEY_HTTP_HOST", "127.0.0.1", "PARLEY_JWT_HS256_SECRET", TestServer.SECRET,
+        "PARLEY_DATA_DIR", Files.createTempDirectory("parley-process").toString()));
+    all.putAll(env);
+    ProcessBuilder builder = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator
+        + "java", "-cp", System.getProperty("java.class.path"), "dev.parley.Parley");
+    builder.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
+    builder.environment().putAll(all);
+    builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    ParleyProcess node = new ParleyProcess(builder.start(), port);
+    node.awaitReady();
+    return node;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Process process() {
+    return process;
+  }
+
+  /** SIGKILL: no shutdown hook, no drain; the kernel closes its sockets. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  private void awaitReady() throws InterruptedException {
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the Parley process exited with " + process.exitValue());
+      }
+      try {
+        if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Eventually.pause(100);
+    }
+    throw new IllegalStateException("the Parley process never became ready");
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}
