@@ -30,14 +30,19 @@ final class AccessLog {
       if (op.startsWith("health") || "GET /metrics".equals(op)) {
         return;
       }
-      LOG.atInfo()
-          .addKeyValue("request_id", RequestIds.of(rc))
-          .addKeyValue("operation", op)
-          .addKeyValue("user", rc.user() == null ? null : rc.user().subject())
-          .addKeyValue("status", rc.response().getStatusCode())
-          .addKeyValue("latency_ms", (System.nanoTime() - started) / 1_000_000)
-          .log("request");
+      line(RequestIds.of(rc), op, rc.user() == null ? null : rc.user().subject(), rc.response().getStatusCode(), started);
     });
     rc.next();
+  }
+
+  /** The line itself, also for requests refused before routing. */
+  static void line(String requestId, String operation, String user, int status, long startedNanos) {
+    LOG.atInfo()
+        .addKeyValue("request_id", requestId)
+        .addKeyValue("operation", operation)
+        .addKeyValue("user", user)
+        .addKeyValue("status", status)
+        .addKeyValue("latency_ms", (System.nanoTime() - startedNanos) / 1_000_000)
+        .log("request");
   }
 }

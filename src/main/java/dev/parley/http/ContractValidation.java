@@ -3,7 +3,6 @@ package dev.parley.http;
 import dev.parley.bus.Problem;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -111,14 +110,9 @@ final class ContractValidation {
     }
     String type = rc.request().getHeader("Content-Type");
     if (type == null || !type.toLowerCase().startsWith("application/json")) {
-      throw new Problem(415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json", null);
+      throw Problems.unsupportedMediaType();
     }
-    Object json;
-    try {
-      json = bytes.toJsonValue();
-    } catch (DecodeException e) {
-      throw Problem.invalid("", "The request body is not valid JSON");
-    }
+    Object json = StrictJson.parse(bytes);
     OutputUnit result = body.validate(json);
     if (!Boolean.TRUE.equals(result.getValid())) {
       throw bodyViolation(result);

@@ -55,8 +55,10 @@ public final class HttpVerticle extends VerticleBase {
           }
           root.route().handler(BodyHandler.create(false).setBodyLimit(limits.bodyBytes()));
           ContractDocs.mount(root, contractText);
-          root.route("/v1/*").handler(BearerFormat::check);
-          root.route("/api/*").handler(BearerFormat::check);
+          TokenClaims claims = new TokenClaims(config.getJsonObject("jwt"));
+          for (String secured : new String[] {"/v1/*", "/api/*"}) {
+            root.route(secured).handler(BearerFormat::check).handler(claims);
+          }
           root.route("/*").subRouter(api);
           root.route().failureHandler(Problems::handle);
           for (int status : new int[] {400, 401, 403, 404, 405, 413, 415, 500}) {
@@ -68,7 +70,7 @@ public final class HttpVerticle extends VerticleBase {
               .setHost(http.getString("host", "0.0.0.0"))
               .setIdleTimeout(120)
               .setCompressionSupported(false);
-          return vertx.createHttpServer(options).requestHandler(root).listen();
+          return vertx.createHttpServer(options).requestHandler(new RequestGate(root)).listen();
         })).onSuccess(listening -> server = listening);
   }
 

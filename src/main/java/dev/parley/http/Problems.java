@@ -27,7 +27,14 @@ final class Problems {
   }
 
   static void send(RoutingContext rc, Problem problem) {
-    HttpServerResponse response = rc.response();
+    send(rc.response(), problem);
+  }
+
+  static Problem unsupportedMediaType() {
+    return new Problem(415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json", null);
+  }
+
+  static void send(HttpServerResponse response, Problem problem) {
     response.setStatusCode(problem.status()).putHeader("Content-Type", CONTENT_TYPE);
     if (problem.status() == 401) {
       response.putHeader("WWW-Authenticate", "Bearer");
@@ -65,7 +72,7 @@ final class Problems {
       case 413:
         return new Problem(413, "payload-too-large", "Content Too Large", "The request body is larger than the server accepts", null);
       case 415:
-        return new Problem(415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json", null);
+        return unsupportedMediaType();
       default:
         if (failure != null) {
           LOG.error("Unhandled failure on {} {}: {}", rc.request().method(), rc.normalizedPath(),

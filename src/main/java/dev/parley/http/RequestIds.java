@@ -16,11 +16,15 @@ final class RequestIds {
   }
 
   static void handle(RoutingContext rc) {
-    String given = rc.request().getHeader(HEADER);
-    String id = given != null && SANE.matcher(given).matches() ? given : UUID.randomUUID().toString();
+    String id = accept(rc.request().getHeader(HEADER));
     rc.put(KEY, id);
     rc.response().putHeader(HEADER, id);
     rc.next();
+  }
+
+  /** The client's id when it is sane, else a new one. */
+  static String accept(String given) {
+    return given != null && SANE.matcher(given).matches() ? given : UUID.randomUUID().toString();
   }
 
   static String of(RoutingContext rc) {

@@ -25,10 +25,12 @@ public final class InputRules {
     this.limits = limits;
   }
 
-  /** Rejects NUL characters and lone surrogates in every string and key of {@code value}. */
+  /** Rejects NUL characters and lone surrogates in every string and key of {@code value}, and non-finite numbers. */
   public static void checkText(Object value, String pointer) {
     if (value instanceof String s) {
       checkString(s, pointer);
+    } else if (value instanceof Double d && !Double.isFinite(d) || value instanceof Float f && !Float.isFinite(f)) {
+      throw Problem.invalid(pointer, "Numbers must be finite");
     } else if (value instanceof JsonObject o) {
       for (Map.Entry<String, Object> e : o) {
         String child = pointer + "/" + escape(e.getKey());

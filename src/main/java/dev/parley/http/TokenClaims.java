@@ -1,0 +1,93 @@
+package dev.parley.http;
+
+import dev.parley.bus.Problem;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Base64;
+
+/**
+ * The claims Parley relies on, checked before the signature: a subject that is a valid Unicode
+ * string of bounded length (it becomes the owner of everything the user stores, so two different
+ * subjects must never collapse into one), numeric time claims, an expiry unless the operator
+ * allows tokens without one, and a bounded lifetime. Anything else is 401, never a 500.
+ */
+final class TokenClaims implements Handler<RoutingContext> {
+
+  private final boolean requireExp;
+  private final long maxLifetimeSeconds;
+  private final int maxSubjectChars;
+
+  TokenClaims(JsonObject jwt) {
+    this.requireExp = jwt.getBoolean("require_exp", true);
+    this.maxLifetimeSeconds = jwt.getLong("max_lifetime_seconds", 0L);
+    this.maxSubjectChars = jwt.getInteger("max_subject_chars", 255);
+  }
+
+  @Override
+  public void handle(RoutingContext rc) {
+    String header = rc.request().getHeader("Authorization");
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      rc.next(); // no token: the route's own security answers
+      return;
+    }
+    if (acceptable(header.substring(7).trim())) {
+      rc.next();
+    } else {
+      Problems.send(rc, Problem.unauthorized());
+    }
+  }
+
+  boolean acceptable(String token) {
+    String[] parts = token.split("\\.", -1);
+    if (parts.length != 3) {
+      return false;
+    }
+    JsonObject claims;
+    try {
+      Object json = StrictJson.parse(Buffer.buffer(Base64.getUrlDecoder().decode(parts[1])));
+      if (!(json instanceof JsonObject object)) {
+        return false;
+      }
+      claims = object;
+    } catch (RuntimeException malformed) {
+      return false;
+    }
+    if (!(claims.getValue("sub") instanceof String sub) || !validSubject(sub)) {
+      return false;
+    }
+    for (String time : new String[] {"exp", "nbf", "iat"}) {
+      Object value = claims.getValue(time);
+      if (value != null && !(value instanceof Number)) {
+        return false;
+      }
+    }
+    Number exp = (Number) claims.getValue("exp");
+    if (exp == null) {
+      return !requireExp;
+    }
+    Number iat = (Number) claims.getValue("iat");
+    long issued = iat != null ? iat.longValue() : System.currentTimeMillis() / 1000;
+    return maxLifetimeSeconds <= 0 || exp.longValue() - issued <= maxLifetimeSeconds;
+  }
+
+  private boolean validSubject(String sub) {
+    if (sub.isEmpty() || sub.codePointCount(0, sub.length()) > maxSubjectChars) {
+      return false;
+    }
+    for (int i = 0; i < sub.length(); i++) {
+      char c = sub.charAt(i);
+      if (Character.isISOControl(c)) {
+        return false;
+      }
+      if (Character.isHighSurrogate(c) && i + 1 < sub.length() && Character.isLowSurrogate(sub.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
