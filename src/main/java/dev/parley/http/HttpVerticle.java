@@ -70,7 +70,8 @@ public final class HttpVerticle extends VerticleBase {
               .setHost(http.getString("host", "0.0.0.0"))
               .setIdleTimeout(120)
               .setCompressionSupported(false);
-          return vertx.createHttpServer(options).requestHandler(new RequestGate(root)).listen();
+          return vertx.createHttpServer(options).requestHandler(new RequestGate(root))
+              .invalidRequestHandler(RequestGate::invalid).listen();
         })).onSuccess(listening -> server = listening);
   }
 

@@ -30,6 +30,29 @@ final class RequestGate implements Handler<HttpServerRequest> {
       next.handle(request);
       return;
     }
+    refuse(request, refused);
+  }
+
+  /**
+   * For requests the HTTP decoder could not read (a request line or headers too long, a broken
+   * header): the same problem+json answer as every other refusal, then the connection closes.
+   */
+  static void invalid(HttpServerRequest request) {
+    Throwable cause = request.decoderResult() == null ? null : request.decoderResult().cause();
+    Problem problem;
+    if (cause instanceof io.netty.handler.codec.TooLongFrameException && cause.getMessage() != null
+        && cause.getMessage().contains("header")) {
+      problem = new Problem(431, "headers-too-large", "Request Header Fields Too Large",
+          "The request headers are larger than the server accepts", null);
+    } else if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
+      problem = new Problem(414, "uri-too-long", "URI Too Long", "The request target is longer than the server accepts", null);
+    } else {
+      problem = Problem.badRequest("The request is not valid HTTP");
+    }
+    refuse(request, problem);
+  }
+
+  private static void refuse(HttpServerRequest request, Problem refused) {
     long started = System.nanoTime();
     String requestId = RequestIds.accept(request.getHeader(RequestIds.HEADER));
     request.response().putHeader(RequestIds.HEADER, requestId);

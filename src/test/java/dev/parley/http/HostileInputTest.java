@@ -100,6 +100,15 @@ class HostileInputTest {
   }
 
   @Test
+  @DisplayName("A request line or headers too long for the decoder are problem+json too")
+  void tooLong() throws Exception {
+    assertProblem(send("GET", "/v1/conversations/" + "x".repeat(9000), auth("alice-hostile"), null), 414);
+    Map<String, String> headers = auth("alice-hostile");
+    headers.put("X-Big", "y".repeat(20_000));
+    assertProblem(send("GET", "/v1/conversations", headers, null), 431);
+  }
+
+  @Test
   @DisplayName("Validly signed tokens with a non-string sub, a string exp, or no exp are 401")
   void badClaims() throws Exception {
     Map<String, JsonObject> claims = Map.of(

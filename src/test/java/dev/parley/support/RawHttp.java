@@ -54,7 +54,7 @@ public final class RawHttp {
 
   private static Response read(InputStream in) throws IOException {
     String status = line(in);
-    if (status == null || !status.startsWith("HTTP/1.1 ")) {
+    if (status == null || !status.startsWith("HTTP/1.")) {
       throw new IOException("not an HTTP response: " + status);
     }
     Map<String, String> headers = new LinkedHashMap<>();
