@@ -10,6 +10,10 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
+import io.vertx.core.eventbus.Message;
+
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -43,12 +47,13 @@ final class ChatStream {
         return;
       }
       stream.event("delta", new JsonObject().put("content", delta.body().getString("delta")));
-      delta.reply(null);
+      stream.acknowledge(delta);
     });
     long keepAlive = vertx.setPeriodic(keepAliveMs, id -> stream.comment("keep-alive"));
     Runnable cleanUp = () -> {
       vertx.cancelTimer(keepAlive);
       consumer.unregister();
+      stream.abandon();
     };
     rc.response().closeHandler(v -> cleanUp.run());
     // Server shutting down: the turn may finish within the grace period; if it does not, the
@@ -80,14 +85,41 @@ final class ChatStream {
         });
   }
 
-  /** The SSE response, started lazily so that early errors keep their HTTP status. */
+  /**
+   * The SSE response, started lazily so that early errors keep their HTTP status. Deltas are
+   * acknowledged only while the client keeps reading: when the response's write queue is full
+   * the acks wait for it to drain, and the model call, which sends a bounded number of deltas
+   * ahead of its acks, pauses reading the provider (back-pressure from this socket to the provider's).
+   */
   private static final class Stream {
     private final HttpServerResponse response;
+    private final List<Message<JsonObject>> unacknowledged = new ArrayList<>();
     private int nextId = 1;
     private boolean started;
 
     Stream(HttpServerResponse response) {
       this.response = response;
+    }
+
+    /** The client is gone: deltas waiting for room fail, which cancels the model call at once. */
+    void abandon() {
+      unacknowledged.forEach(m -> m.fail(410, "client gone"));
+      unacknowledged.clear();
+    }
+
+    void acknowledge(Message<JsonObject> delta) {
+      if (!response.writeQueueFull()) {
+        delta.reply(null);
+        return;
+      }
+      unacknowledged.add(delta);
+      if (unacknowledged.size() == 1) {
+        response.drainHandler(v -> {
+          List<Message<JsonObject>> drained = new ArrayList<>(unacknowledged);
+          unacknowledged.clear();
+          drained.forEach(m -> m.reply(null));
+        });
+      }
     }
 
     boolean started() {

@@ -47,6 +47,11 @@ public final class HttpVerticle extends VerticleBase {
           Router api = builder.createRouter();
 
           Router root = Router.router(vertx);
+          RequestGate gate = new RequestGate(vertx, root, http.getLong("header_timeout_ms"), http.getLong("body_timeout_ms"));
+          root.route().handler(rc -> {
+            rc.addEndHandler(v -> gate.ended(rc.request()));
+            rc.next();
+          });
           root.route().handler(RequestIds::handle);
           root.route().handler(AccessLog::handle);
           String registry = config.getJsonObject("metrics", new JsonObject()).getString("registry", "");
@@ -69,8 +74,15 @@ public final class HttpVerticle extends VerticleBase {
               .setPort(http.getInteger("port"))
               .setHost(http.getString("host", "0.0.0.0"))
               .setIdleTimeout(120)
-              .setCompressionSupported(false);
-          return vertx.createHttpServer(options).requestHandler(new RequestGate(root))
+              .setCompressionSupported(false)
+              // HTTP/1.1 only: with h2c detection on, Vert.x creates the connection only once a whole
+              // request has arrived, and a client sending its headers slowly could not be timed out.
+              .setHttp2ClearTextEnabled(false);
+          int sendBuffer = http.getInteger("send_buffer_bytes", 0);
+          if (sendBuffer > 0) {
+            options.setSendBufferSize(sendBuffer);
+          }
+          return vertx.createHttpServer(options).connectionHandler(gate::connected).requestHandler(gate)
               .invalidRequestHandler(RequestGate::invalid).listen();
         })).onSuccess(listening -> server = listening);
   }

@@ -2,35 +2,115 @@ package dev.parley.http;
 
 import dev.parley.bus.Problem;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What every request passes before routing: a request target whose percent-escapes decode to
  * valid UTF-8 (the router cannot even match a path it cannot decode), and no form or multipart
  * body (Parley takes JSON only; parsing forms is work and memory nobody asked for). A refusal is a
  * problem+json answer with its access-log line, like every other response.
+ * <p>
+ * It also bounds how slowly a client may talk: a connection must deliver a request's headers
+ * within http.header_timeout_ms of opening or of its previous response (else it is closed), and a
+ * request's body within http.body_timeout_ms of its headers (else 408). Confined to one HTTP
+ * verticle's event loop, like the connections it watches.
  */
 final class RequestGate implements Handler<HttpServerRequest> {
 
   private final Handler<HttpServerRequest> next;
+  private final long headerTimeoutNanos;
+  private final long bodyTimeoutNanos;
+  private final Map<HttpConnection, Watch> connections = new HashMap<>();
 
-  RequestGate(Handler<HttpServerRequest> next) {
+  /** One connection: when its next headers or its current body are due (0: not due), its requests in flight. */
+  private static final class Watch {
+    long headersDue;
+    long bodyDue;
+    HttpServerRequest receiving;
+    int inFlight;
+  }
+
+  RequestGate(Vertx vertx, Handler<HttpServerRequest> next, long headerTimeoutMs, long bodyTimeoutMs) {
     this.next = next;
+    this.headerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(headerTimeoutMs);
+    this.bodyTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(bodyTimeoutMs);
+    long sweepMs = Math.max(50, Math.min(headerTimeoutMs, bodyTimeoutMs) / 4);
+    vertx.setPeriodic(sweepMs, id -> sweep());
+  }
+
+  /** For HttpServer.connectionHandler: the first request's headers are due now. */
+  void connected(HttpConnection connection) {
+    Watch watch = new Watch();
+    watch.headersDue = System.nanoTime() + headerTimeoutNanos;
+    connections.put(connection, watch);
+    connection.closeHandler(v -> connections.remove(connection));
   }
 
   @Override
   public void handle(HttpServerRequest request) {
+    Watch watch = connections.get(request.connection());
+    if (watch != null) {
+      watch.headersDue = 0;
+      watch.inFlight++;
+    }
     Problem refused = check(request);
-    if (refused == null) {
-      next.handle(request);
+    if (refused != null) {
+      refuse(request, refused);
       return;
     }
-    refuse(request, refused);
+    if (watch != null && !request.isEnded() && hasBody(request)) {
+      watch.bodyDue = System.nanoTime() + bodyTimeoutNanos;
+      watch.receiving = request;
+    }
+    next.handle(request);
+  }
+
+  /** Called when a routed request's response has ended: the next request's headers are due. */
+  void ended(HttpServerRequest request) {
+    Watch watch = connections.get(request.connection());
+    if (watch != null && --watch.inFlight <= 0) {
+      watch.inFlight = 0;
+      watch.bodyDue = 0;
+      watch.receiving = null;
+      watch.headersDue = System.nanoTime() + headerTimeoutNanos;
+    }
+  }
+
+  /** Closes connections whose headers are late; answers 408 to requests whose body is late. */
+  private void sweep() {
+    long now = System.nanoTime();
+    for (Map.Entry<HttpConnection, Watch> e : new ArrayList<>(connections.entrySet())) {
+      Watch watch = e.getValue();
+      if (watch.headersDue != 0 && now - watch.headersDue > 0) {
+        watch.headersDue = 0;
+        e.getKey().close();
+      } else if (watch.bodyDue != 0 && now - watch.bodyDue > 0) {
+        HttpServerRequest request = watch.receiving;
+        watch.bodyDue = 0;
+        if (request != null && !request.isEnded() && !request.response().headWritten()) {
+          request.response().putHeader("Connection", "close");
+          refuseAndLog(request, new Problem(408, "request-timeout", "Request Timeout",
+              "The request body did not arrive in time", null));
+          e.getKey().close();
+        }
+      }
+    }
+  }
+
+  private static boolean hasBody(HttpServerRequest request) {
+    String length = request.getHeader("Content-Length");
+    return length != null && !"0".equals(length.trim()) || request.getHeader("Transfer-Encoding") != null;
   }
 
   /**
@@ -49,10 +129,15 @@ final class RequestGate implements Handler<HttpServerRequest> {
     } else {
       problem = Problem.badRequest("The request is not valid HTTP");
     }
-    refuse(request, problem);
+    refuseAndLog(request, problem);
   }
 
-  private static void refuse(HttpServerRequest request, Problem refused) {
+  private void refuse(HttpServerRequest request, Problem refused) {
+    refuseAndLog(request, refused);
+    ended(request);
+  }
+
+  private static void refuseAndLog(HttpServerRequest request, Problem refused) {
     long started = System.nanoTime();
     String requestId = RequestIds.accept(request.getHeader(RequestIds.HEADER));
     request.response().putHeader(RequestIds.HEADER, requestId);

@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Serves parley.llm.complete: one completion against the model's provider, within the model's
@@ -47,6 +48,10 @@ public final class LlmVerticle extends VerticleBase {
   private ParleyMetrics metrics;
   private RetryPolicy retries;
   private HttpClient http;
+  private long streamStallMs;
+
+  /** Deltas sent to a stream before its client has read them, at most. */
+  static final int DELTAS_AHEAD = 8;
 
   @Override
   public Future<?> start() {
@@ -54,9 +59,14 @@ public final class LlmVerticle extends VerticleBase {
     JsonObject llm = config.getJsonObject("llm");
     long firstToken = llm.getLong("first_token_timeout_ms");
     long total = llm.getLong("total_timeout_ms");
-    http = vertx.createHttpClient(new HttpClientOptions()
+    streamStallMs = config.getJsonObject("chat").getLong("stream_stall_ms");
+    HttpClientOptions clientOptions = new HttpClientOptions()
         .setConnectTimeout(llm.getInteger("connect_timeout_ms"))
-        .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64));
+        .setKeepAlive(true);
+    if (llm.getInteger("receive_buffer_bytes", 0) > 0) {
+      clientOptions.setReceiveBufferSize(llm.getInteger("receive_buffer_bytes"));
+    }
+    http = vertx.createHttpClient(clientOptions, new PoolOptions().setHttp1MaxSize(llm.getInteger("max_connections")));
     TokenCounter tokens = TokenCounter.create(config.getJsonObject("tokens").getString("encoding"));
     providers.put("openai", new OpenAiProvider(vertx, http, config.getJsonObject("openai"), firstToken, total));
     providers.put("anthropic", new AnthropicProvider(vertx, http, config.getJsonObject("anthropic"), firstToken, total));
@@ -83,7 +93,8 @@ public final class LlmVerticle extends VerticleBase {
 
   /** The parts of one completion request. */
   private record Job(Message<JsonObject> msg, ModelSpec model, ProviderRequest request, String owner,
-                     String conversationId, String requestId, String streamAddress, int estimatedTokens) {
+                     String conversationId, String requestId, String streamAddress, int estimatedTokens,
+                     AtomicInteger deltasAhead) {
   }
 
   private void complete(Message<JsonObject> msg) {
@@ -93,7 +104,7 @@ public final class LlmVerticle extends VerticleBase {
         body.getInteger("max_output_tokens"), body.getString("stream_address") != null);
     Job job = new Job(msg, model, request, msg.headers().get(BusHeaders.USER), body.getString("conversation_id"),
         msg.headers().get(BusHeaders.REQUEST_ID), body.getString("stream_address"),
-        body.getInteger("estimated_prompt_tokens", 0) + request.maxOutputTokens());
+        body.getInteger("estimated_prompt_tokens", 0) + request.maxOutputTokens(), new AtomicInteger());
     if (!providers.containsKey(model.provider())) {
       Problem.invalid("/model", "Unknown provider").failOn(msg);
       return;
@@ -180,16 +191,32 @@ public final class LlmVerticle extends VerticleBase {
     });
   }
 
-  /** Hands a delta to the caller's stream; when nobody listens any more, the client is gone. */
+  /**
+   * Hands a delta to the caller's stream, at most {@link #DELTAS_AHEAD} ahead of its acks: beyond
+   * that the provider's stream is paused until the client has read more, so a client that stops
+   * reading holds a bounded amount in this node. An ack missing for stream_stall_ms, or a stream
+   * address nobody listens on, means the client is gone: the call is cancelled.
+   */
   private void forward(Job job, String delta) {
     if (job.streamAddress() == null) {
       return;
     }
-    vertx.eventBus().request(job.streamAddress(), new JsonObject().put("delta", delta), new DeliveryOptions().setSendTimeout(10_000))
-        .onFailure(e -> {
+    int ahead = job.deltasAhead().incrementAndGet();
+    Provider.Call current = activeCalls.get(job.msg());
+    if (ahead >= DELTAS_AHEAD && current != null) {
+      current.pause();
+    }
+    vertx.eventBus().request(job.streamAddress(), new JsonObject().put("delta", delta),
+            new DeliveryOptions().setSendTimeout(streamStallMs))
+        .onComplete(ar -> {
           Provider.Call call = activeCalls.get(job.msg());
-          if (call != null) {
+          if (call == null) {
+            return;
+          }
+          if (ar.failed()) {
             call.cancel();
+          } else if (job.deltasAhead().decrementAndGet() <= DELTAS_AHEAD / 2) {
+            call.resume();
           }
         });
   }

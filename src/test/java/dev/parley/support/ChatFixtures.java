@@ -19,6 +19,7 @@ public final class ChatFixtures {
         .add(model("claude-fake", "anthropic", 100_000, 1_000, 0))
         .add(model("tiny", "openai", 200, 50, 0))
         .add(model("limited", "openai", 100_000, 1_000, 1))
+        .add(model("long", "openai", 1_000_000, 200_000, 0))
         .encode();
   }
 

@@ -118,6 +118,38 @@ public final class FakeProvider implements AutoCloseable {
       }
     }
 
+    /**
+     * OpenAI only: streams {@code totalChars} of answer in large deltas as fast as the reader takes
+     * them, honouring back-pressure (writes only while the write queue has room), and adds every
+     * byte handed to the connection to {@code written}.
+     */
+    public void flood(int totalChars, java.util.concurrent.atomic.AtomicLong written) {
+      HttpServerResponse response = request.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+      String piece = "x".repeat(4096);
+      floodMore(response, totalChars, piece, written);
+    }
+
+    private void floodMore(HttpServerResponse response, int remaining, String piece, java.util.concurrent.atomic.AtomicLong written) {
+      int left = remaining;
+      while (left > 0 && !response.writeQueueFull() && !response.closed()) {
+        String event = data(new JsonObject().put("choices", new JsonArray().add(new JsonObject().put("index", 0)
+            .put("delta", new JsonObject().put("content", piece)))));
+        response.write(event);
+        written.addAndGet(event.length());
+        left -= piece.length();
+      }
+      if (response.closed()) {
+        return;
+      }
+      if (left <= 0) {
+        response.write(data(new JsonObject().put("choices", new JsonArray()).put("usage", usage())));
+        response.end("data: [DONE]\n\n");
+        return;
+      }
+      int next = left;
+      response.drainHandler(v -> floodMore(response, next, piece, written));
+    }
+
     /** Anthropic only: streams {@code piece}, then an in-stream error event (the connection stays open). */
     public void anthropicStreamError(String piece, String errorType) {
       HttpServerResponse response = request.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
@@ -181,7 +213,7 @@ public final class FakeProvider implements AutoCloseable {
   private volatile Behaviour fallback = call -> call.reply("Hello from the fake model.");
 
   public FakeProvider() {
-    server = TestServer.await(vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
+    server = TestServer.await(vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setSendBufferSize(32 * 1024)).requestHandler(request -> request.body().onSuccess(body -> {
       Call call = new Call(vertx, request, body.length() == 0 ? new JsonObject() : body.toJsonObject());
       calls.add(call);
       Behaviour next = script.poll();

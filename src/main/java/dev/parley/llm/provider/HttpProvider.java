@@ -26,6 +26,9 @@ import java.time.format.DateTimeFormatter;
  */
 public abstract class HttpProvider implements Provider {
 
+  static final int MIN_ANSWER_CAP_CHARS = 64 * 1024;
+  static final int CHARS_PER_TOKEN_CAP = 32;
+
   private final Vertx vertx;
   private final HttpClient client;
   private final long firstTokenTimeoutMs;
@@ -81,6 +84,9 @@ public abstract class HttpProvider implements Provider {
     private final Promise<ProviderResult> promise = Promise.promise();
     private final StreamState stream = new StreamState();
     private HttpClientRequest httpRequest;
+    private HttpClientResponse streamResponse;
+    private boolean paused;
+    private int answerCap;
     private long firstTokenTimer = -1;
     private long totalTimer = -1;
     private boolean firstTokenSeen;
@@ -93,6 +99,8 @@ public abstract class HttpProvider implements Provider {
     }
 
     void run(ProviderRequest request) {
+      // Models stop at max_tokens; a provider that does not is cut off, so one answer's memory is bounded.
+      answerCap = Math.max(MIN_ANSWER_CAP_CHARS, request.maxOutputTokens() * CHARS_PER_TOKEN_CAP);
       firstTokenTimer = vertx.setTimer(firstTokenTimeoutMs,
           id -> abort(ProviderException.of(Kind.TIMEOUT, "no first token within " + firstTokenTimeoutMs + " ms")));
       totalTimer = vertx.setTimer(totalTimeoutMs,
@@ -128,14 +136,24 @@ public abstract class HttpProvider implements Provider {
       }
       if (!request.stream()) {
         firstToken();
-        response.body().onSuccess(b -> {
+        Buffer body = Buffer.buffer();
+        // The JSON carries the answer with escapes and envelope: allow it a few bytes per character.
+        long maxBytes = 4L * answerCap + 64 * 1024;
+        response.handler(chunk -> {
+          body.appendBuffer(chunk);
+          if (body.length() > maxBytes) {
+            abort(ProviderException.of(Kind.REJECTED, "the answer is longer than max_output_tokens allows"));
+          }
+        });
+        response.exceptionHandler(e -> fail(ProviderException.of(Kind.CONNECTION, "connection lost while reading the answer")));
+        response.endHandler(v -> {
           try {
-            promise.tryComplete(parse(b.toJsonObject()));
+            promise.tryComplete(parse(body.toJsonObject()));
             cancelTimers();
           } catch (RuntimeException e) {
             fail(e instanceof ProviderException p ? p : ProviderException.of(Kind.REJECTED, "unreadable provider answer"));
           }
-        }).onFailure(e -> fail(ProviderException.of(Kind.CONNECTION, "connection lost while reading the answer")));
+        });
         return;
       }
       SseParser parser = new SseParser((event, data) -> {
@@ -149,12 +167,20 @@ public abstract class HttpProvider implements Provider {
         } catch (RuntimeException e) {
           abort(ProviderException.of(Kind.STREAM_CUT, "unreadable stream event"));
         }
+        if (stream.content.length() > answerCap) {
+          abort(ProviderException.of(Kind.STREAM_CUT, "the answer is longer than max_output_tokens allows"));
+          return;
+        }
         if (stream.done) {
           promise.tryComplete(new ProviderResult(stream.content.toString(), stream.toolCalls, stream.promptTokens,
               stream.completionTokens, stream.finishReason));
           cancelTimers();
         }
       });
+      streamResponse = response;
+      if (paused) {
+        response.pause();
+      }
       response.handler(parser::feed);
       response.exceptionHandler(e -> endedEarly());
       response.endHandler(v -> endedEarly());
@@ -206,6 +232,22 @@ public abstract class HttpProvider implements Provider {
     @Override
     public void cancel() {
       abort(ProviderException.of(Kind.CANCELLED, "the client went away"));
+    }
+
+    @Override
+    public void pause() {
+      paused = true;
+      if (streamResponse != null) {
+        streamResponse.pause();
+      }
+    }
+
+    @Override
+    public void resume() {
+      paused = false;
+      if (streamResponse != null) {
+        streamResponse.resume();
+      }
     }
 
     @Override

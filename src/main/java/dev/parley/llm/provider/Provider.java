@@ -22,5 +22,13 @@ public interface Provider {
 
     /** Whether any text has been handed to {@code onDelta}: then the call must not be retried. */
     boolean streamedAny();
+
+    /** Stops reading the provider's stream (the client is not keeping up); no-op when nothing streams. */
+    default void pause() {
+    }
+
+    /** Reads the provider's stream again after {@link #pause()}. */
+    default void resume() {
+    }
   }
 }
