@@ -21,7 +21,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
-import dev.parley.ops.ShutdownState;
+import dev.parley.ops.NodeState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +43,9 @@ public final class ParleyServer {
   private final boolean ownsVertx;
   private final ParleyConfig config;
   private final List<String> deployments = new ArrayList<>();
+  private String httpDeployment;
+  private volatile boolean stopping;
+  private boolean waitingForDatabase;
   private EmbeddedDatabase embedded;
 
   private ParleyServer(Vertx vertx, boolean ownsVertx, ParleyConfig config) {
@@ -77,6 +80,12 @@ public final class ParleyServer {
     return vertx;
   }
 
+  /**
+   * The HTTP edge comes up first, so /health/live answers and readiness says 503 while the
+   * database is unreachable; the migrations and the verticles behind the bus follow as soon as
+   * the database answers, retried every pg.connect_retry_ms. Completes when the node is ready,
+   * or, when the database is down at start, as soon as the listener is up.
+   */
   private Future<Void> deploy() {
     vertx.eventBus().registerCodec(new JsonReplyCodec());
     return vertx.executeBlocking(this::prepare).compose(resolved -> {
@@ -85,35 +94,81 @@ public final class ParleyServer {
       int httpInstances = resolved.integer("http.instances") > 0 ? resolved.integer("http.instances") : eventLoops;
       int storeInstances = resolved.integer("store.instances") > 0 ? resolved.integer("store.instances") : eventLoops;
       json.getJsonObject("store").put("instances", storeInstances);
-      return deploy(StoreVerticle.class, json, storeInstances)
-          .compose(v -> deploy(CallLogVerticle.class, json, 1))
-          .compose(v -> deploy(LlmVerticle.class, json, 1))
-          .compose(v -> deploy(ChatVerticle.class, json, 1))
-          .compose(v -> deploy(HttpVerticle.class, json, httpInstances))
-          .onSuccess(id -> LOG.info("Parley listens on http://{}:{} (database {}{}); {}; default model {}",
-              resolved.string("http.host"), resolved.integer("http.port"),
-              DatabaseUrl.parse(resolved.string("pg.url")).describe(), embedded != null ? ", embedded" : "",
-              resolved.json().getJsonObject("jwt").getBoolean("development", false)
-                  ? "development JWT key: get a token with `java -jar target/parley.jar token <user>`"
-                  : "JWT verification with the configured key",
-              new ModelCatalog(json).defaultModel()))
-          .mapEmpty();
+      return deploy(HttpVerticle.class, json, httpInstances).compose(http -> {
+        httpDeployment = http;
+        Promise<Void> started = Promise.promise();
+        deployBackends(resolved, json, storeInstances, started);
+        return started.future();
+      });
     });
   }
 
-  private Future<Void> deploy(Class<? extends io.vertx.core.Deployable> verticle, JsonObject config, int instances) {
-    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances)
-        .setThreadingModel(ThreadingModel.EVENT_LOOP)).onSuccess(deployments::add).mapEmpty();
+  /** Migrations, then the verticles behind the bus; on failure (database down) again after a pause. */
+  private void deployBackends(ParleyConfig resolved, JsonObject json, int storeInstances, Promise<Void> started) {
+    if (stopping) {
+      started.tryComplete();
+      return;
+    }
+    vertx.executeBlocking(() -> Migrations.migrate(DatabaseUrl.parse(resolved.string("pg.url"))))
+        .compose(migrated -> deployBackend(StoreVerticle.class, json, storeInstances))
+        .compose(v -> deployBackend(CallLogVerticle.class, json, 1))
+        .compose(v -> deployBackend(LlmVerticle.class, json, 1))
+        .compose(v -> deployBackend(ChatVerticle.class, json, 1))
+        .onSuccess(v -> {
+          NodeState.serving(vertx, true);
+          if (waitingForDatabase) {
+            LOG.info("The database answers: Parley is ready");
+          }
+          LOG.info("Parley listens on http://{}:{} (database {}{}); {}; default model {}",
+              resolved.string("http.host"), resolved.integer("http.port"),
+              DatabaseUrl.parse(resolved.string("pg.url")).describe(), embedded != null ? ", embedded" : "",
+              json.getJsonObject("jwt").getBoolean("development", false)
+                  ? "development JWT key: get a token with `java -jar target/parley.jar token <user>`"
+                  : "JWT verification with the configured key",
+              new ModelCatalog(json).defaultModel());
+          started.tryComplete();
+        })
+        .onFailure(e -> {
+          if (!waitingForDatabase) {
+            waitingForDatabase = true;
+            LOG.warn("The database is not reachable ({}): the node answers /health/live, readiness is 503 "
+                + "and requests get 503 until it is; retrying every {} ms", e.getClass().getSimpleName(),
+                resolved.integer("pg.connect_retry_ms"));
+          }
+          started.tryComplete();
+          undeployBackends().onComplete(ignored -> vertx.setTimer(Math.max(100, resolved.integer("pg.connect_retry_ms")),
+              id -> deployBackends(resolved, json, storeInstances, started)));
+        });
   }
 
-  /** The blocking part of start-up: embedded database, migrations, development key. */
+  private Future<String> deploy(Class<? extends io.vertx.core.Deployable> verticle, JsonObject config, int instances) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances)
+        .setThreadingModel(ThreadingModel.EVENT_LOOP));
+  }
+
+  private Future<String> deployBackend(Class<? extends io.vertx.core.Deployable> verticle, JsonObject config, int instances) {
+    return deploy(verticle, config, instances).onSuccess(deployments::add);
+  }
+
+  /** Undeploys the verticles behind the bus, newest first. */
+  private Future<Void> undeployBackends() {
+    List<String> reverse = new ArrayList<>(deployments);
+    Collections.reverse(reverse);
+    deployments.clear();
+    Future<Void> undeployed = Future.succeededFuture();
+    for (String id : reverse) {
+      undeployed = undeployed.transform(ignored -> vertx.undeploy(id));
+    }
+    return undeployed;
+  }
+
+  /** The blocking part of start-up: embedded database, development key. */
   private ParleyConfig prepare() {
     ParleyConfig resolved = config;
     if (!resolved.isSet("pg.url")) {
       embedded = EmbeddedDatabase.start(Path.of(resolved.string("data_dir")), resolved.integer("pg.embedded_port"));
       resolved = resolved.with("pg.url", embedded.url().withDatabase("postgres"));
     }
-    Migrations.migrate(DatabaseUrl.parse(resolved.string("pg.url")));
     return Jwt.resolveKeys(resolved);
   }
 
@@ -123,17 +178,13 @@ public final class ParleyServer {
    * close their pools, the embedded database stops, and Vert.x closes if it is ours.
    */
   public Future<Void> stop() {
-    ShutdownState.begin(vertx);
-    List<String> reverse = new ArrayList<>(deployments);
-    Collections.reverse(reverse);
-    deployments.clear();
+    NodeState.beginShutdown(vertx);
+    stopping = true;
     Promise<Void> delayed = Promise.promise();
     vertx.setTimer(Math.max(1, config.integer("http.shutdown_delay_ms")), id -> delayed.complete());
-    Future<Void> undeployed = delayed.future();
-    for (String id : reverse) {
-      undeployed = undeployed.transform(ignored -> vertx.undeploy(id));
-    }
-    return undeployed
+    return delayed.future()
+        .transform(ignored -> httpDeployment == null ? Future.<Void>succeededFuture() : vertx.undeploy(httpDeployment))
+        .transform(ignored -> undeployBackends())
         .transform(ignored -> embedded == null ? Future.<Void>succeededFuture() : vertx.<Void>executeBlocking(() -> {
           embedded.close();
           return null;

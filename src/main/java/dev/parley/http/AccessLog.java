@@ -27,7 +27,7 @@ final class AccessLog {
     rc.addEndHandler(done -> {
       String named = rc.get(OPERATION);
       String op = named != null ? named : rc.request().method() + " " + rc.normalizedPath();
-      if (op.startsWith("health") || "GET /metrics".equals(op)) {
+      if (op.startsWith("health")) {
         return;
       }
       line(RequestIds.of(rc), op, rc.user() == null ? null : rc.user().subject(), rc.response().getStatusCode(), started);

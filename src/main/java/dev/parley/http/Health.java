@@ -2,7 +2,7 @@ package dev.parley.http;
 
 import dev.parley.bus.Addresses;
 import dev.parley.cache.RedisGate;
-import dev.parley.ops.ShutdownState;
+import dev.parley.ops.NodeState;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -27,8 +27,9 @@ final class Health {
         .register("database", 3_000, promise -> vertx.eventBus().request(Addresses.STORE_HEALTH, null, PROBE)
             .onSuccess(reply -> promise.complete(Status.OK()))
             .onFailure(e -> promise.complete(Status.KO())))
-        .register("shutdown", promise -> promise.complete(ShutdownState.shuttingDown(vertx)
-            ? Status.KO(new JsonObject().put("state", "shutting down")) : Status.OK()))
+        .register("node", promise -> promise.complete(NodeState.shuttingDown(vertx)
+            ? Status.KO(new JsonObject().put("state", "shutting down"))
+            : NodeState.serving(vertx) ? Status.OK() : Status.KO(new JsonObject().put("state", "starting"))))
         .register("redis", promise -> promise.complete(Status.OK(new JsonObject()
             .put("state", RedisGate.degraded(vertx) ? "degraded" : "ok"))));
     ready = HealthCheckHandler.createWithHealthChecks(checks);

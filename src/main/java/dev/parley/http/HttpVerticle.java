@@ -12,7 +12,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.JWTAuthHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 
 import java.util.concurrent.TimeUnit;
 
@@ -26,6 +25,7 @@ public final class HttpVerticle extends VerticleBase {
   static final String CONTRACT = "openapi.yaml";
 
   private HttpServer server;
+  private HttpServer management;
   private long graceMs;
 
   @Override
@@ -43,7 +43,8 @@ public final class HttpVerticle extends VerticleBase {
           builder.security("bearerAuth").httpHandler(JWTAuthHandler.create(jwt));
           long turnTimeout = config.getJsonObject("chat").getLong("turn_timeout_ms");
           ChatStream stream = new ChatStream(vertx, config.getJsonObject("chat").getLong("sse_keepalive_ms"), turnTimeout, graceMs);
-          ApiRoutes.mount(builder, contract, forwarder, new Health(vertx), new ChatRoutes(forwarder, stream, turnTimeout));
+          Health health = new Health(vertx);
+          ApiRoutes.mount(builder, contract, forwarder, health, new ChatRoutes(forwarder, stream, turnTimeout));
           Router api = builder.createRouter();
 
           Router root = Router.router(vertx);
@@ -54,10 +55,6 @@ public final class HttpVerticle extends VerticleBase {
           });
           root.route().handler(RequestIds::handle);
           root.route().handler(AccessLog::handle);
-          String registry = config.getJsonObject("metrics", new JsonObject()).getString("registry", "");
-          if (!registry.isEmpty()) {
-            root.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
-          }
           root.route().handler(BodyHandler.create(false).setBodyLimit(limits.bodyBytes()));
           ContractDocs.mount(root, contractText);
           TokenClaims claims = new TokenClaims(config.getJsonObject("jwt"));
@@ -83,13 +80,20 @@ public final class HttpVerticle extends VerticleBase {
             options.setSendBufferSize(sendBuffer);
           }
           return vertx.createHttpServer(options).connectionHandler(gate::connected).requestHandler(gate)
-              .invalidRequestHandler(RequestGate::invalid).listen();
-        })).onSuccess(listening -> server = listening);
+              .invalidRequestHandler(RequestGate::invalid).listen()
+              .compose(listening -> {
+                server = listening;
+                return Management.listen(vertx, config, health).onSuccess(m -> management = m);
+              });
+        }));
   }
 
   /** Stops accepting, lets in-flight requests finish within the grace period, then closes. */
   @Override
   public Future<?> stop() {
+    if (management != null) {
+      management.close();
+    }
     return server == null ? Future.succeededFuture() : server.shutdown(graceMs, TimeUnit.MILLISECONDS);
   }
 }

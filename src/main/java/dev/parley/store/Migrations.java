@@ -4,7 +4,10 @@ import dev.parley.config.DatabaseUrl;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 
-/** Applies the Flyway migrations under db/migration. Blocking: run it off the event loop. */
+/**
+ * Applies the Flyway migrations under db/migration. Blocking: run it off the event loop. It does
+ * not wait for an unreachable database: the caller retries, with the node already answering.
+ */
 public final class Migrations {
 
   private Migrations() {
@@ -14,7 +17,7 @@ public final class Migrations {
     return Flyway.configure()
         .dataSource(url.jdbcUrl(), url.user(), url.password())
         .locations("classpath:db/migration")
-        .connectRetries(10)
+        .connectRetries(0)
         .load()
         .migrate();
   }

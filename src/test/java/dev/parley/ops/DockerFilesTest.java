@@ -73,7 +73,7 @@ class DockerFilesTest {
     Map<String, Object> job = ((List<Map<String, Object>>) prometheus.get("scrape_configs")).get(0);
     assertEquals("/metrics", job.get("metrics_path"));
     List<String> targets = (List<String>) ((List<Map<String, Object>>) job.get("static_configs")).get(0).get("targets");
-    assertEquals(List.of("parley-1:8080", "parley-2:8080"), targets);
+    assertEquals(List.of("parley-1:9464", "parley-2:9464"), targets, "the management port, not the API port");
     String dashboard = new JsonObject(Files.readString(Path.of("docker/grafana/dashboards/parley.json"))).encode();
     Matcher names = Pattern.compile("parley_[a-z_]+").matcher(dashboard);
     Set<String> charted = new HashSet<>();

@@ -135,6 +135,6 @@ class ShutdownTest {
   private static String bearer(Vertx vertx) {
     io.vertx.ext.auth.jwt.JWTAuth signer = io.vertx.ext.auth.jwt.JWTAuth.create(vertx, new io.vertx.ext.auth.jwt.JWTAuthOptions()
         .addPubSecKey(new io.vertx.ext.auth.PubSecKeyOptions().setAlgorithm("HS256").setBuffer(TestServer.SECRET)));
-    return "Bearer " + signer.generateToken(new JsonObject(), new io.vertx.ext.auth.JWTOptions().setSubject("drainer"));
+    return "Bearer " + signer.generateToken(new JsonObject(), new io.vertx.ext.auth.JWTOptions().setSubject("drainer").setExpiresInMinutes(60));
   }
 }

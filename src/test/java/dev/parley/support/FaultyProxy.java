@@ -63,6 +63,10 @@ public final class FaultyProxy implements AutoCloseable {
     return new FaultyProxy(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort());
   }
 
+  public int port() {
+    return server.actualPort();
+  }
+
   public String redisUrl() {
     return "redis://127.0.0.1:" + server.actualPort();
   }

@@ -26,6 +26,7 @@ public final class ParleyProcess implements AutoCloseable {
     int port = TestServices.freePort();
     Map<String, String> all = new HashMap<>(Map.of("PARLEY_HTTP_PORT", Integer.toString(port),
         "PARLEY_HTTP_HOST", "127.0.0.1", "PARLEY_JWT_HS256_SECRET", TestServer.SECRET,
+        "PARLEY_MANAGEMENT_PORT", Integer.toString(TestServices.freePort()),
         "PARLEY_DATA_DIR", Files.createTempDirectory("parley-process").toString()));
     all.putAll(env);
     ProcessBuilder builder = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator

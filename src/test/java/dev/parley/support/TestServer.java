@@ -48,6 +48,7 @@ public final class TestServer implements AutoCloseable {
     env.put("PARLEY_PG_URL", TestServices.freshDatabase());
     env.put("PARLEY_HTTP_PORT", Integer.toString(TestServices.freePort()));
     env.put("PARLEY_HTTP_HOST", "127.0.0.1");
+    env.put("PARLEY_MANAGEMENT_PORT", Integer.toString(TestServices.freePort()));
     env.put("PARLEY_DATA_DIR", tempDir().toString());
     env.put("PARLEY_JWT_HS256_SECRET", SECRET);
     env.put("PARLEY_PG_POOL_SIZE", "8");
