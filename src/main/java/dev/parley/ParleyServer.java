@@ -166,7 +166,8 @@ public final class ParleyServer {
   private ParleyConfig prepare() {
     ParleyConfig resolved = config;
     if (!resolved.isSet("pg.url")) {
-      embedded = EmbeddedDatabase.start(Path.of(resolved.string("data_dir")), resolved.integer("pg.embedded_port"));
+      embedded = EmbeddedDatabase.start(Path.of(resolved.string("data_dir")), resolved.integer("pg.embedded_port"),
+          resolved.bool("pg.embedded_durable"));
       resolved = resolved.with("pg.url", embedded.url().withDatabase("postgres"));
     }
     return Jwt.resolveKeys(resolved);

@@ -16,6 +16,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.Map;
 
 import static dev.parley.support.TestServer.await;
@@ -33,12 +37,24 @@ class ZeroSetupTest {
   void zeroSetup() throws Exception {
     Path dataDir = Files.createTempDirectory("parley-zero");
     int port = TestServices.freePort();
-    Map<String, String> env = Map.of("PARLEY_DATA_DIR", dataDir.toString(), "PARLEY_HTTP_PORT", Integer.toString(port));
+    int pgPort = TestServices.freePort();
+    Map<String, String> env = Map.of("PARLEY_DATA_DIR", dataDir.toString(), "PARLEY_HTTP_PORT", Integer.toString(port),
+        "PARLEY_PG_EMBEDDED_PORT", Integer.toString(pgPort), "PARLEY_MANAGEMENT_PORT", Integer.toString(TestServices.freePort()));
     ParleyConfig config = ParleyConfig.load(env);
 
     ParleyServer first = await(ParleyServer.start(config));
     assertTrue(Files.exists(dataDir.resolve("pg")));
     assertTrue(Files.exists(dataDir.resolve("jwt-dev-secret")));
+    // Durable by default: an acknowledged message survives a crash or a power loss.
+    try (Connection db = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", "postgres", "");
+         Statement s = db.createStatement()) {
+      for (String setting : new String[] {"fsync", "synchronous_commit", "full_page_writes"}) {
+        try (ResultSet rs = s.executeQuery("SHOW " + setting)) {
+          rs.next();
+          assertEquals("on", rs.getString(1), setting);
+        }
+      }
+    }
     String token = printedToken(config, "zara");
     Vertx vertx = Vertx.vertx();
     WebClient client = WebClient.create(vertx);

@@ -9,7 +9,8 @@ import java.nio.file.Path;
 
 /**
  * The zero-set-up database: an embedded PostgreSQL whose data directory lives under
- * {@code data_dir/pg} and survives restarts. Blocking: call it off the event loop.
+ * {@code data_dir/pg} and survives restarts, durable like any production PostgreSQL unless the
+ * operator opts out. Blocking: call it off the event loop.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 
@@ -19,14 +20,22 @@ public final class EmbeddedDatabase implements AutoCloseable {
     this.postgres = postgres;
   }
 
-  public static EmbeddedDatabase start(Path dataDir, int port) {
+  /**
+   * @param durable fsync and synchronous_commit on (the default): an acknowledged message survives a
+   *                power loss. Off only for throwaway runs (pg.embedded_durable: false).
+   */
+  public static EmbeddedDatabase start(Path dataDir, int port, boolean durable) {
     Path pgDir = dataDir.resolve("pg").toAbsolutePath();
     try {
       Files.createDirectories(pgDir);
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(pgDir)
           .setCleanDataDirectory(false)
-          .setServerConfig("max_connections", "200");
+          .setServerConfig("max_connections", "200")
+          // The embedded library turns these off by default; Parley's promise needs them on.
+          .setServerConfig("fsync", durable ? "on" : "off")
+          .setServerConfig("synchronous_commit", durable ? "on" : "off")
+          .setServerConfig("full_page_writes", durable ? "on" : "off");
       if (port > 0) {
         builder.setPort(port);
       }

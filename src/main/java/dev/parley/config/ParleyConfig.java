@@ -67,6 +67,11 @@ public final class ParleyConfig {
     return Integer.parseInt(string(path).trim());
   }
 
+  public boolean bool(String path) {
+    Object value = value(path);
+    return value instanceof Boolean b ? b : Boolean.parseBoolean(string(path).trim());
+  }
+
   public boolean isSet(String path) {
     return !string(path).isBlank();
   }

@@ -4,7 +4,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
 
-/** Serves the contract at /openapi.yaml and Swagger UI (from the swagger-ui webjar) at /docs. */
+/**
+ * Serves the contract at /openapi.yaml and Swagger UI (from the swagger-ui webjar) at /docs, every
+ * text asset with an explicit UTF-8 charset.
+ */
 final class ContractDocs {
 
   private static final String SWAGGER_UI = "META-INF/resources/webjars/swagger-ui/5.20.0";
@@ -31,9 +34,12 @@ final class ContractDocs {
 
   static void mount(Router router, Buffer contract) {
     router.get("/openapi.yaml").handler(rc -> rc.response()
-        .putHeader("Content-Type", "application/yaml").end(contract));
+        .putHeader("Content-Type", "application/yaml; charset=utf-8").end(contract));
     router.getWithRegex("/docs/?(index\\.html)?").handler(rc -> rc.response()
         .putHeader("Content-Type", "text/html; charset=utf-8").end(INDEX));
-    router.get("/docs/*").handler(StaticHandler.create(SWAGGER_UI).setCachingEnabled(true));
+    // The bundle is UTF-8; without an explicit charset the JVM's default (US-ASCII on a machine
+    // without a UTF-8 locale) is announced and the browser stops on a syntax error.
+    router.get("/docs/*").handler(StaticHandler.create(SWAGGER_UI).setCachingEnabled(true)
+        .setDefaultContentEncoding("UTF-8"));
   }
 }

@@ -23,6 +23,11 @@ public final class ParleyProcess implements AutoCloseable {
 
   /** Starts a node with the test secret, a fresh data directory and {@code env}, and waits until it is ready. */
   public static ParleyProcess start(Map<String, String> env) throws IOException, InterruptedException {
+    return start(env, false);
+  }
+
+  /** @param noLocale run with no LANG or LC_* at all, as on a machine without a UTF-8 locale */
+  public static ParleyProcess start(Map<String, String> env, boolean noLocale) throws IOException, InterruptedException {
     int port = TestServices.freePort();
     Map<String, String> all = new HashMap<>(Map.of("PARLEY_HTTP_PORT", Integer.toString(port),
         "PARLEY_HTTP_HOST", "127.0.0.1", "PARLEY_JWT_HS256_SECRET", TestServer.SECRET,
@@ -31,7 +36,8 @@ public final class ParleyProcess implements AutoCloseable {
     all.putAll(env);
     ProcessBuilder builder = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator
         + "java", "-cp", System.getProperty("java.class.path"), "dev.parley.Parley");
-    builder.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
+    builder.environment().keySet().removeIf(k -> k.startsWith("PARLEY_")
+        || noLocale && (k.equals("LANG") || k.startsWith("LC_") || k.equals("JAVA_TOOL_OPTIONS")));
     builder.environment().putAll(all);
     builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
     ParleyProcess node = new ParleyProcess(builder.start(), port);
