@@ -38,7 +38,7 @@ class BenchHarnessIT {
         .redirectOutput(new File("target/bench-quick.log"));
     run.environment().putAll(java.util.Map.of("BENCH_SKIP_BUILD", "1", "BENCH_PG_HOST", db.host(),
         "BENCH_PG_PORT", Integer.toString(db.port()), "BENCH_PG_USER", db.user(), "BENCH_DB", "parley_bench_it",
-        "BENCH_REDIS_URL", redis, "BENCH_PORT", "18180", "BENCH_LLM_PORT", "19980"));
+        "BENCH_REDIS_URL", redis, "BENCH_PORT", "18180", "BENCH_LLM_PORT", "19980", "BENCH_MANAGEMENT_PORT", "19564"));
     Process process = run.start();
     assertTrue(process.waitFor(6, TimeUnit.MINUTES), "bench/run --quick took too long");
     assertEquals(0, process.exitValue(), Files.readString(Path.of("target/bench-quick.log")));
