@@ -65,8 +65,13 @@ final class ChatTurn {
         conversationId = progress.getString("conversation_id");
         userMessage = progress.getJsonObject("user_message");
       }
+      if (userMessage != null) {
+        // The user message is stored already: a failure from here on is the key's answer.
+        return limit().compose(v -> converse())
+            .transform(ar -> settle(ar.succeeded() ? ar.result() : null, ar.cause()));
+      }
       return limit()
-          .compose(v -> userMessage != null ? Future.<Void>succeededFuture() : storeUserMessage())
+          .compose(v -> storeUserMessage())
           .recover(beforeWrite -> release().transform(ignored -> Future.failedFuture(beforeWrite)))
           .compose(v -> converse())
           .transform(ar -> settle(ar.succeeded() ? ar.result() : null, ar.cause()));
