@@ -27,6 +27,7 @@ import java.util.UUID;
  */
 public final class TestServices {
 
+  private static final java.util.List<String> created = new java.util.ArrayList<>();
   private static String pgServerUrl;
   private static String redisUrl;
   private static String pgSource;
@@ -35,7 +36,10 @@ public final class TestServices {
   private TestServices() {
   }
 
-  /** A new, empty database on the test PostgreSQL server, as a postgresql:// URL. */
+  /**
+   * A new, empty database on the test PostgreSQL server, as a postgresql:// URL. Every database made
+   * here is dropped when the test JVM exits, so a build leaves nothing behind on a shared server.
+   */
   public static synchronized String freshDatabase() {
     DatabaseUrl server = DatabaseUrl.parse(pgServerUrl());
     String name = "parley_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
@@ -45,7 +49,23 @@ public final class TestServices {
     } catch (SQLException e) {
       throw new IllegalStateException("Cannot create a test database on " + server.describe(), e);
     }
+    if (created.isEmpty()) {
+      Runtime.getRuntime().addShutdownHook(new Thread(TestServices::dropCreated, "drop-test-databases"));
+    }
+    created.add(name);
     return server.withDatabase(name);
+  }
+
+  private static synchronized void dropCreated() {
+    DatabaseUrl server = DatabaseUrl.parse(pgServerUrl);
+    try (Connection c = DriverManager.getConnection(server.jdbcUrl(), server.user(), server.password());
+         Statement s = c.createStatement()) {
+      for (String name : created) {
+        s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+      }
+    } catch (SQLException e) {
+      System.err.println("[TestServices] could not drop the test databases: " + e.getMessage());
+    }
   }
 
   public static synchronized String pgServerUrl() {
