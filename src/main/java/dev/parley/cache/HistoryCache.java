@@ -29,12 +29,16 @@ import java.util.UUID;
  */
 public final class HistoryCache {
 
-  /** ARGV[1] the deployment's namespace, ARGV[2] the caller's epoch; Redis keeps the newest it has seen and refuses older readers. */
+  /**
+   * ARGV[1] the deployment's namespace, ARGV[2] the caller's epoch; Redis keeps the newest it has
+   * seen and refuses older readers. (When the epoch key expires, the next caller sets it again to
+   * the same epoch: nothing changes, and deployments that are gone leave nothing behind for good.)
+   */
   private static final String BASE = """
       local g = tonumber(redis.call('GET', 'parley:' .. ARGV[1] .. ':epoch') or '0')
       local want = tonumber(ARGV[2])
       if want > g then
-        redis.call('SET', 'parley:' .. ARGV[1] .. ':epoch', want)
+        redis.call('SET', 'parley:' .. ARGV[1] .. ':epoch', want, 'EX', 604800)
         g = want
       end
       local ue = redis.call('GET', 'parley:' .. ARGV[1] .. ':' .. g .. ':u:' .. ARGV[3] .. ':epoch') or '0'
