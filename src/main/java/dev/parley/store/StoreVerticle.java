@@ -97,9 +97,14 @@ public final class StoreVerticle extends VerticleBase {
     serve(Addresses.IDEMPOTENCY_RELEASE, (owner, body, headers) -> idempotent.release(owner, requiredKey(headers),
             attempt(body.getValue("attempt")))
         .map(Reply.noContent()));
-    vertx.eventBus().<JsonObject>consumer(Addresses.IDEMPOTENCY_RENEW, msg -> {
+    vertx.eventBus().<Object>consumer(Addresses.IDEMPOTENCY_RENEW, msg -> {
       List<UUID> attempts = new ArrayList<>();
-      msg.body().getJsonArray("attempts").forEach(a -> attempts.add(attempt(a)));
+      try {
+        ((JsonObject) msg.body()).getJsonArray("attempts").forEach(a -> attempts.add(attempt(a)));
+      } catch (RuntimeException malformed) {
+        Problem.badRequest("The body must be {attempts: [uuid, ...]}").failOn(msg);
+        return;
+      }
       idempotent.renew(attempts).onComplete(ar -> msg.reply(null));
     });
     vertx.eventBus().consumer(Addresses.STORE_HEALTH, msg -> pool.preparedQuery(SqlQueries.ping()).execute()
