@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every answer must come within 5 s, never be a 5xx, be problem+json when it is an error, and a
  * rejected request must leave the stored data exactly as it was.
  */
-class HostileRequestsProperty {
+class HostileRequestsPropertyTest {
 
   private static TestServer server;
   private static Connection db;
