@@ -107,7 +107,8 @@ class StreamBackPressureTest {
       System.out.printf("[back-pressure] %d non-reading streams: provider sent %d KiB per stream (of %d KiB), "
           + "heap grew %d KiB per stream%n", STREAMS, perStream / 1024, ANSWER_CHARS / 1024, heapPerStream / 1024);
       assertTrue(perStream < 1024 * 1024, "the provider was read far ahead of the client: " + perStream + " bytes per stream");
-      assertTrue(heapPerStream < 1024 * 1024, "heap grew " + heapPerStream + " bytes per stream");
+      // Loose on purpose (the whole test JVM is measured); without back-pressure it is the whole 4 MiB answer.
+      assertTrue(heapPerStream < 2 * 1024 * 1024, "heap grew " + heapPerStream + " bytes per stream");
     } finally {
       for (Socket socket : clients) {
         socket.close();
