@@ -108,6 +108,16 @@ final class RequestGate implements Handler<HttpServerRequest> {
     }
   }
 
+  private static boolean plainAscii(String uri) {
+    for (int i = 0; i < uri.length(); i++) {
+      char c = uri.charAt(i);
+      if (c == '%' || c >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static boolean hasBody(HttpServerRequest request) {
     String length = request.getHeader("Content-Length");
     return length != null && !"0".equals(length.trim()) || request.getHeader("Transfer-Encoding") != null;
@@ -162,6 +172,9 @@ final class RequestGate implements Handler<HttpServerRequest> {
 
   /** Every '%' starts two hex digits, and the decoded bytes are valid UTF-8. */
   static boolean decodable(String uri) {
+    if (plainAscii(uri)) {
+      return true; // the common case: nothing to decode, no allocation on the hot path
+    }
     ByteBuffer bytes = ByteBuffer.allocate(uri.length() * 4);
     for (int i = 0; i < uri.length(); i++) {
       char c = uri.charAt(i);
