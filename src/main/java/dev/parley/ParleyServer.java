@@ -1,16 +1,16 @@
 package dev.parley;
 
-import dev.parley.config.DatabaseUrl;
-import dev.parley.config.EmbeddedDatabase;
+import dev.parley.db.DatabaseUrl;
+import dev.parley.db.EmbeddedDatabase;
 import dev.parley.config.ParleyConfig;
 import dev.parley.http.HttpVerticle;
 import dev.parley.bus.JsonReplyCodec;
 import dev.parley.chat.ChatVerticle;
 import dev.parley.http.Jwt;
-import dev.parley.llm.CallLogVerticle;
+import dev.parley.store.CallLogVerticle;
 import dev.parley.llm.LlmVerticle;
-import dev.parley.llm.ModelCatalog;
-import dev.parley.store.Migrations;
+import dev.parley.model.ModelCatalog;
+import dev.parley.db.Migrations;
 import dev.parley.store.StoreVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;

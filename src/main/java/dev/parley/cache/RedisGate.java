@@ -1,10 +1,10 @@
 package dev.parley.cache;
 
-import dev.parley.limits.CircuitBreaker;
+import dev.parley.ops.NodeState;
+import dev.parley.resilience.CircuitBreaker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.shareddata.LocalMap;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
@@ -17,25 +17,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Every Redis call of a verticle goes through here: a short time-out, and a circuit breaker so a
- * dead or hung Redis costs one time-out, not one per request. The node-wide state lives in a
- * local map, so the node logs one line when Redis goes away and one when it is back. The client reconnects by itself: each command takes a pooled connection.
+ * dead or hung Redis costs one time-out, not one per request. The node-wide state lives in
+ * {@link NodeState}, so the node logs one line when Redis goes away and one when it is back. The client reconnects by itself: each command takes a pooled connection.
  */
 public final class RedisGate {
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisGate.class);
-  private static final String STATE = "parley.redis.state";
-  static final String DEGRADED = "degraded";
 
   private final Redis redis;
   private final long timeoutMs;
   private final CircuitBreaker breaker;
-  private final LocalMap<String, Boolean> state;
+  private final Vertx vertx;
 
   private RedisGate(Vertx vertx, Redis redis, long timeoutMs, CircuitBreaker breaker) {
     this.redis = redis;
     this.timeoutMs = timeoutMs;
     this.breaker = breaker;
-    this.state = vertx.sharedData().getLocalMap(STATE);
+    this.vertx = vertx;
   }
 
   /** A gate when redis.url is configured, else null (no cache, local limits). */
@@ -50,11 +48,6 @@ public final class RedisGate {
     return new RedisGate(vertx, client, redis.getLong("timeout_ms", 250L),
         new CircuitBreaker(redis.getInteger("breaker_failures", 3), redis.getLong("breaker_open_ms", 2000L),
             System::currentTimeMillis));
-  }
-
-  /** Whether the node currently considers Redis unreachable. */
-  public static boolean degraded(Vertx vertx) {
-    return Boolean.TRUE.equals(vertx.sharedData().<String, Boolean>getLocalMap(STATE).get(DEGRADED));
   }
 
   /** Runs a Lua script; fails fast while the breaker is open. */
@@ -73,13 +66,13 @@ public final class RedisGate {
     return redis.send(request).timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .onSuccess(r -> {
           breaker.success();
-          if (Boolean.TRUE.equals(state.remove(DEGRADED))) {
+          if (NodeState.degraded(vertx, NodeState.Backend.REDIS, false)) {
             LOG.info("Redis is reachable again: cache and cluster-wide limits resume");
           }
         })
         .onFailure(e -> {
           breaker.failure();
-          if (state.putIfAbsent(DEGRADED, true) == null) {
+          if (NodeState.degraded(vertx, NodeState.Backend.REDIS, true)) {
             LOG.warn("Redis is unreachable ({}): reads and writes go to PostgreSQL, limits are local",
                 e.getClass().getSimpleName());
           }

@@ -147,7 +147,7 @@ final class ChatTurn {
   /** Calls the model; a "context too long" answer gets one more try with a tighter plan. */
   private Future<Reply> complete(ContextPlan plan, boolean tightened) {
     JsonObject call = new JsonObject()
-        .put("model", budget.model().toJson())
+        .put("model", budget.model().name())
         .put("system", plan.system())
         .put("messages", plan.providerMessages())
         .put("max_output_tokens", budget.maxOutput())

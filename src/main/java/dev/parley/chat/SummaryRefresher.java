@@ -1,7 +1,7 @@
 package dev.parley.chat;
 
 import dev.parley.bus.Addresses;
-import dev.parley.llm.ModelSpec;
+import dev.parley.model.ModelSpec;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -55,7 +55,7 @@ final class SummaryRefresher {
         prompt.append(message.getString("role")).append(": ").append(message.getString("content")).append('\n');
       }
       JsonObject call = new JsonObject()
-          .put("model", model.toJson())
+          .put("model", model.name())
           .put("system", INSTRUCTIONS)
           .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", prompt.toString())))
           .put("max_output_tokens", Math.min(512, model.maxOutputTokens()))

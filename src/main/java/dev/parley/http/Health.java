@@ -1,7 +1,6 @@
 package dev.parley.http;
 
 import dev.parley.bus.Addresses;
-import dev.parley.cache.RedisGate;
 import dev.parley.ops.NodeState;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -31,7 +30,7 @@ final class Health {
             ? Status.KO(new JsonObject().put("state", "shutting down"))
             : NodeState.serving(vertx) ? Status.OK() : Status.KO(new JsonObject().put("state", "starting"))))
         .register("redis", promise -> promise.complete(Status.OK(new JsonObject()
-            .put("state", RedisGate.degraded(vertx) ? "degraded" : "ok"))));
+            .put("state", NodeState.degraded(vertx, NodeState.Backend.REDIS) ? "degraded" : "ok"))));
     ready = HealthCheckHandler.createWithHealthChecks(checks);
   }
 

@@ -1,9 +1,14 @@
 package dev.parley.llm;
 
+import dev.parley.model.ModelCatalog;
+import dev.parley.model.ModelSpec;
+import dev.parley.resilience.RetryPolicy;
+import dev.parley.model.TokenCounter;
+import dev.parley.llm.provider.ProviderException;
 import dev.parley.bus.Addresses;
 import dev.parley.bus.BusHeaders;
 import dev.parley.bus.Problem;
-import dev.parley.limits.CircuitBreaker;
+import dev.parley.resilience.CircuitBreaker;
 import dev.parley.cache.RedisGate;
 import dev.parley.limits.RedisRateLimiter;
 import dev.parley.limits.RateLimiter;
@@ -43,6 +48,7 @@ public final class LlmVerticle extends VerticleBase {
   private final Map<String, CircuitBreaker> breakers = new HashMap<>();
   private final Map<String, Integer> inFlight = new HashMap<>();
   private final Map<Message<JsonObject>, Provider.Call> activeCalls = new HashMap<>();
+  private ModelCatalog catalog;
   private RateLimiter limiter;
   private RedisGate redis;
   private ParleyMetrics metrics;
@@ -67,6 +73,7 @@ public final class LlmVerticle extends VerticleBase {
       clientOptions.setReceiveBufferSize(llm.getInteger("receive_buffer_bytes"));
     }
     http = vertx.createHttpClient(clientOptions, new PoolOptions().setHttp1MaxSize(llm.getInteger("max_connections")));
+    catalog = new ModelCatalog(config);
     TokenCounter tokens = TokenCounter.create(config.getJsonObject("tokens").getString("encoding"));
     providers.put("openai", new OpenAiProvider(vertx, http, config.getJsonObject("openai"), firstToken, total));
     providers.put("anthropic", new AnthropicProvider(vertx, http, config.getJsonObject("anthropic"), firstToken, total));
@@ -99,7 +106,7 @@ public final class LlmVerticle extends VerticleBase {
 
   private void complete(Message<JsonObject> msg) {
     JsonObject body = msg.body();
-    ModelSpec model = ModelSpec.fromJson(body.getJsonObject("model"));
+    ModelSpec model = catalog.resolve(body.getString("model"));
     ProviderRequest request = new ProviderRequest(model, body.getString("system"), body.getJsonArray("messages"),
         body.getInteger("max_output_tokens"), body.getString("stream_address") != null);
     Job job = new Job(msg, model, request, msg.headers().get(BusHeaders.USER), body.getString("conversation_id"),
@@ -175,7 +182,7 @@ public final class LlmVerticle extends VerticleBase {
       }
       record(job, attempt, latencyMs, failure.kind().name().toLowerCase(), failure.httpStatus(), null, null,
           failure.kind().name());
-      long delay = retries.delayMs(attempt, failure, call.streamedAny());
+      long delay = retries.delayMs(attempt, failure.retryable(), failure.retryAfterMs(), call.streamedAny());
       if (delay >= 0) {
         vertx.setTimer(Math.max(1, delay), id -> attempt(job, attempt + 1));
         return;

@@ -1,6 +1,5 @@
 package dev.parley.ops;
 
-import dev.parley.cache.RedisGate;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -50,31 +49,19 @@ public final class ParleyMetrics {
     String name = config.getJsonObject("metrics", new JsonObject()).getString("registry", "");
     MeterRegistry registry = name.isEmpty() ? null : BackendRegistries.getNow(name);
     ParleyMetrics metrics = new ParleyMetrics(registry == null ? new SimpleMeterRegistry() : registry);
-    metrics.degradedGauge(vertx, "redis");
-    metrics.degradedGauge(vertx, "postgres");
+    for (NodeState.Backend backend : NodeState.Backend.values()) {
+      metrics.degradedGauge(vertx, backend);
+    }
     return metrics;
   }
 
-  private void degradedGauge(Vertx vertx, String component) {
-    Gauge.builder("parley.degraded", () -> degraded(vertx, component) ? 1 : 0)
+  private void degradedGauge(Vertx vertx, NodeState.Backend backend) {
+    Gauge.builder("parley.degraded", () -> NodeState.degraded(vertx, backend) ? 1 : 0)
         .description("1 while the component is unreachable and Parley works around it")
-        .tag("component", component)
+        .tag("component", backend.label())
         .register(registry);
   }
 
-  /** Marks or clears PostgreSQL trouble for the degraded gauge. */
-  public static void postgresDegraded(Vertx vertx, boolean degraded) {
-    if (degraded) {
-      vertx.sharedData().getLocalMap(STATE).put("postgres-degraded", true);
-    } else if (vertx.sharedData().getLocalMap(STATE).get("postgres-degraded") != null) {
-      vertx.sharedData().getLocalMap(STATE).remove("postgres-degraded");
-    }
-  }
-
-  private static boolean degraded(Vertx vertx, String component) {
-    return "redis".equals(component) ? RedisGate.degraded(vertx)
-        : vertx.sharedData().getLocalMap(STATE).get("postgres-degraded") != null;
-  }
 
   public void messagesAppended(int count) {
     appended.increment(count);

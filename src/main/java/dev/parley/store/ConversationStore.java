@@ -1,5 +1,7 @@
 package dev.parley.store;
 
+import dev.parley.bus.InputRules;
+import dev.parley.bus.NewMessage;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
 import io.vertx.core.Future;

@@ -1,5 +1,6 @@
 package dev.parley.store;
 
+import dev.parley.bus.NewMessage;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
 import io.vertx.core.Future;

@@ -1,6 +1,7 @@
 package dev.parley.store;
 
-import dev.parley.llm.TokenCounter;
+import dev.parley.bus.NewMessage;
+import dev.parley.model.TokenCounter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 

@@ -111,6 +111,13 @@ final class SqlQueries {
     return "DELETE FROM conversations WHERE owner = $1";
   }
 
+  /** One provider call attempt; see {@link CallLogVerticle}. */
+  static String insertLlmCall() {
+    return "INSERT INTO llm_calls (request_id, conversation_id, owner, provider, model, status, "
+        + "http_status, attempt, latency_ms, prompt_tokens, completion_tokens, error_class) "
+        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+  }
+
   static String eraseLlmCalls() {
     return "DELETE FROM llm_calls WHERE owner = $1";
   }

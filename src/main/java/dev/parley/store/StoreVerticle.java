@@ -1,5 +1,8 @@
 package dev.parley.store;
 
+import dev.parley.db.Pools;
+import dev.parley.bus.InputRules;
+import dev.parley.bus.NewMessage;
 import dev.parley.bus.Addresses;
 import dev.parley.bus.BusHeaders;
 import dev.parley.bus.Problem;
@@ -7,8 +10,9 @@ import dev.parley.bus.Reply;
 import dev.parley.cache.HistoryCache;
 import dev.parley.cache.RedisGate;
 import dev.parley.config.Limits;
-import dev.parley.llm.TokenCounter;
+import dev.parley.model.TokenCounter;
 import dev.parley.ops.Audit;
+import dev.parley.ops.NodeState;
 import dev.parley.ops.ParleyMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -239,7 +243,7 @@ public final class StoreVerticle extends VerticleBase {
 
   /** Metrics and the audit trail of a successful operation. */
   private void observe(String address, MultiMap headers, JsonObject request, Reply reply) {
-    ParleyMetrics.postgresDegraded(vertx, false);
+    NodeState.degraded(vertx, NodeState.Backend.POSTGRES, false);
     if (reply.replayed()) {
       metrics.idempotentReplay();
       return;
@@ -277,7 +281,7 @@ public final class StoreVerticle extends VerticleBase {
       problem = Problem.internal();
     }
     if (problem.status() == 503) {
-      ParleyMetrics.postgresDegraded(vertx, true);
+      NodeState.degraded(vertx, NodeState.Backend.POSTGRES, true);
     }
     problem.failOn(msg);
   }

@@ -1,5 +1,6 @@
 package dev.parley.store;
 
+import dev.parley.bus.NewMessage;
 import java.util.List;
 
 /** Automatic conversation titles, taken from the first user message. */

@@ -1,6 +1,6 @@
 package dev.parley.http;
 
-import dev.parley.config.DatabaseUrl;
+import dev.parley.db.DatabaseUrl;
 import dev.parley.support.FaultyProxy;
 import dev.parley.support.Http;
 import dev.parley.support.TestServer;

@@ -1,6 +1,6 @@
 package dev.parley.http;
 
-import dev.parley.config.DatabaseUrl;
+import dev.parley.db.DatabaseUrl;
 import dev.parley.support.RawHttp;
 import dev.parley.support.TestServer;
 import io.vertx.core.json.JsonObject;

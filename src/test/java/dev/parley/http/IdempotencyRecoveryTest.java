@@ -25,7 +25,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.parley.config.DatabaseUrl;
+import dev.parley.db.DatabaseUrl;
 
 import static dev.parley.support.Eventually.eventually;
 import static dev.parley.support.TestServer.await;

@@ -1,7 +1,7 @@
 package dev.parley.support;
 
 import dev.parley.ParleyServer;
-import dev.parley.config.DatabaseUrl;
+import dev.parley.db.DatabaseUrl;
 import dev.parley.config.ParleyConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

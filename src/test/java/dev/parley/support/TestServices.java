@@ -1,6 +1,6 @@
 package dev.parley.support;
 
-import dev.parley.config.DatabaseUrl;
+import dev.parley.db.DatabaseUrl;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;

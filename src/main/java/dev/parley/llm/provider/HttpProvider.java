@@ -1,7 +1,7 @@
 package dev.parley.llm.provider;
 
-import dev.parley.llm.ProviderException;
-import dev.parley.llm.ProviderException.Kind;
+import dev.parley.llm.provider.ProviderException;
+import dev.parley.llm.provider.ProviderException.Kind;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;

@@ -1,6 +1,6 @@
 package dev.parley.llm.provider;
 
-import dev.parley.llm.TokenCounter;
+import dev.parley.model.TokenCounter;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;

@@ -1,6 +1,6 @@
 package dev.parley.llm.provider;
 
-import dev.parley.llm.ModelSpec;
+import dev.parley.model.ModelSpec;
 import io.vertx.core.json.JsonArray;
 
 /**

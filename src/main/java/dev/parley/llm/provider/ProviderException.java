@@ -1,4 +1,4 @@
-package dev.parley.llm;
+package dev.parley.llm.provider;
 
 /** A failed provider call, classified for retries, the breaker and the HTTP answer. */
 public final class ProviderException extends RuntimeException {

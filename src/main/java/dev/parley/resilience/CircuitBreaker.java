@@ -1,4 +1,4 @@
-package dev.parley.limits;
+package dev.parley.resilience;
 
 import java.util.function.LongSupplier;
 

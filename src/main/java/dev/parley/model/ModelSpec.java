@@ -1,4 +1,4 @@
-package dev.parley.llm;
+package dev.parley.model;
 
 import io.vertx.core.json.JsonObject;
 

@@ -1,4 +1,4 @@
-package dev.parley.store;
+package dev.parley.bus;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,6 +1,6 @@
-package dev.parley.store;
+package dev.parley.db;
 
-import dev.parley.config.DatabaseUrl;
+import dev.parley.db.DatabaseUrl;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;

@@ -1,4 +1,4 @@
-package dev.parley.llm;
+package dev.parley.model;
 
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;

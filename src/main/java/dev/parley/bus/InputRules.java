@@ -1,4 +1,4 @@
-package dev.parley.store;
+package dev.parley.bus;
 
 import dev.parley.bus.Problem;
 import dev.parley.config.Limits;

@@ -1,4 +1,4 @@
-package dev.parley.llm;
+package dev.parley.model;
 
 import dev.parley.bus.Problem;
 import io.vertx.core.json.JsonArray;

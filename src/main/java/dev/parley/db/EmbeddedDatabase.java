@@ -1,4 +1,4 @@
-package dev.parley.config;
+package dev.parley.db;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 

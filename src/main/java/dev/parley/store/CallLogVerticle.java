@@ -1,7 +1,7 @@
-package dev.parley.llm;
+package dev.parley.store;
 
 import dev.parley.bus.Addresses;
-import dev.parley.store.Pools;
+import dev.parley.db.Pools;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -19,10 +19,6 @@ import java.util.UUID;
 public final class CallLogVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(CallLogVerticle.class);
-
-  static final String INSERT = "INSERT INTO llm_calls (request_id, conversation_id, owner, provider, model, status, "
-      + "http_status, attempt, latency_ms, prompt_tokens, completion_tokens, error_class) "
-      + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
   private Pool pool;
 
@@ -45,7 +41,7 @@ public final class CallLogVerticle extends VerticleBase {
         call.getString("provider"), call.getString("model"), call.getString("status"), call.getInteger("http_status"),
         call.getInteger("attempt"), call.getInteger("latency_ms"), call.getInteger("prompt_tokens"),
         call.getInteger("completion_tokens"), call.getString("error_class")});
-    pool.preparedQuery(INSERT).execute(row)
+    pool.preparedQuery(SqlQueries.insertLlmCall()).execute(row)
         .onFailure(e -> LOG.warn("Could not record an LLM call: {}", e.getClass().getSimpleName()));
   }
 }
