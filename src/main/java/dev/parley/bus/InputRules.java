@@ -17,12 +17,20 @@ import java.util.Set;
  */
 public final class InputRules {
 
-  private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
+  /** The members of a message a client sends (MessageInput in openapi.yaml). */
+  private static final Set<String> MESSAGE_FIELDS = Set.of("role", "content", "sources", "metadata", "tool_calls");
+  /** A turn's answer also names its model and how it ended. */
+  private static final Set<String> ANSWER_FIELDS = Set.of("role", "content", "sources", "metadata", "tool_calls",
+      "model", "status");
 
   private final Limits limits;
 
   public InputRules(Limits limits) {
     this.limits = limits;
+  }
+
+  public Limits limits() {
+    return limits;
   }
 
   /** Rejects NUL characters and lone surrogates in every string and key of {@code value}, and non-finite numbers. */
@@ -144,15 +152,16 @@ public final class InputRules {
     if (!(value instanceof JsonObject m)) {
       throw Problem.invalid(pointer, "each message must be an object");
     }
-    Object role = m.getValue("role");
-    if (!(role instanceof String r) || !ROLES.contains(r)) {
+    Fields.only(m, pointer, answer ? ANSWER_FIELDS : MESSAGE_FIELDS);
+    Role r = Wire.parse(Role.class, m.getValue("role"));
+    if (r == null) {
       throw Problem.invalid(pointer + "/role", "role must be one of system, user, assistant, tool");
     }
     Object content = m.getValue("content");
     if (!(content instanceof String text)) {
       throw Problem.invalid(pointer + "/content", "content must be a string");
     }
-    if (text.length() > limits.contentChars() && !(answer && "assistant".equals(r))) {
+    if (text.length() > limits.contentChars() && !(answer && r == Role.ASSISTANT)) {
       throw Problem.invalid(pointer + "/content", "content must be at most " + limits.contentChars() + " characters");
     }
     JsonArray toolCalls = optionalArray(m, "tool_calls", pointer);
@@ -163,12 +172,10 @@ public final class InputRules {
     if (model != null && !(model instanceof String)) {
       throw Problem.invalid(pointer + "/model", "model must be a string");
     }
-    Object status = m.getValue("status");
-    if (status != null && !"complete".equals(status) && !"interrupted".equals(status)) {
-      throw Problem.invalid(pointer + "/status", "status must be complete or interrupted");
-    }
+    MessageStatus status = Fields.oneOf(MessageStatus.class, m.getValue("status"), pointer + "/status", "status",
+        MessageStatus.COMPLETE);
     return new NewMessage(r, text, 0, (String) model, optionalArray(m, "sources", pointer),
-        metadata(m.getValue("metadata"), pointer + "/metadata"), toolCalls, status == null ? "complete" : (String) status);
+        metadata(m.getValue("metadata"), pointer + "/metadata"), toolCalls, status);
   }
 
   private static JsonArray optionalArray(JsonObject m, String field, String pointer) {

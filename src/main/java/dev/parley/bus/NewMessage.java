@@ -3,11 +3,37 @@ package dev.parley.bus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** A message about to be appended, validated, with its token count taken. */
-public record NewMessage(String role, String content, int tokenCount, String model,
-                         JsonArray sources, JsonObject metadata, JsonArray toolCalls, String status) {
+/** A message about to be appended, validated by {@link InputRules}; the store fills in its token count. */
+public record NewMessage(Role role, String content, int tokenCount, String model,
+                         JsonArray sources, JsonObject metadata, JsonArray toolCalls, MessageStatus status) {
 
   public NewMessage withTokenCount(int count) {
     return new NewMessage(role, content, count, model, sources, metadata, toolCalls, status);
+  }
+
+  /** A message as a client sends it: role and content, nothing else. */
+  public static NewMessage of(Role role, String content) {
+    return new NewMessage(role, content, 0, null, null, new JsonObject(), null, MessageStatus.COMPLETE);
+  }
+
+  /** The request form (MessageInput in openapi.yaml); model and status only for a turn's answer. */
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject().put("role", role.wire()).put("content", content);
+    if (sources != null) {
+      json.put("sources", sources);
+    }
+    if (metadata != null && !metadata.isEmpty()) {
+      json.put("metadata", metadata);
+    }
+    if (toolCalls != null) {
+      json.put("tool_calls", toolCalls);
+    }
+    if (model != null) {
+      json.put("model", model);
+    }
+    if (status != MessageStatus.COMPLETE) {
+      json.put("status", status.wire());
+    }
+    return json;
   }
 }

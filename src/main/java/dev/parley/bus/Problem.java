@@ -11,22 +11,26 @@ import io.vertx.core.json.JsonObject;
  */
 public final class Problem extends RuntimeException {
 
+  private final ProblemType type;
   private final int status;
-  private final String slug;
   private final String title;
   private final String detail;
   private final JsonArray errors;
   private final JsonObject extensions;
 
-  public Problem(int status, String slug, String title, String detail, JsonArray errors) {
-    this(status, slug, title, detail, errors, null);
+  public Problem(ProblemType type, String detail) {
+    this(type, detail, null, null);
   }
 
   /** {@code extensions} are extra members (RFC 9457 section 3.2), e.g. retry_after for 429 and 503. */
-  public Problem(int status, String slug, String title, String detail, JsonArray errors, JsonObject extensions) {
+  public Problem(ProblemType type, String detail, JsonArray errors, JsonObject extensions) {
+    this(type, type.status(), type.title(), detail, errors, extensions);
+  }
+
+  private Problem(ProblemType type, int status, String title, String detail, JsonArray errors, JsonObject extensions) {
     super(title + ": " + detail, null, false, false);
+    this.type = type;
     this.status = status;
-    this.slug = slug;
     this.title = title;
     this.detail = detail;
     this.errors = errors;
@@ -35,7 +39,7 @@ public final class Problem extends RuntimeException {
 
   /** 429 with the limit's state: retry_after (seconds) and rate_limit {limit, remaining, reset}. */
   public static Problem tooManyRequests(String detail, long retryAfterSeconds, long limit, long remaining, long resetSeconds) {
-    return new Problem(429, "rate-limited", "Too Many Requests", detail, null, new JsonObject()
+    return new Problem(ProblemType.RATE_LIMITED, detail, null, new JsonObject()
         .put("retry_after", retryAfterSeconds)
         .put("rate_limit", new JsonObject().put("limit", limit).put("remaining", remaining).put("reset", resetSeconds)));
   }
@@ -45,37 +49,37 @@ public final class Problem extends RuntimeException {
   }
 
   public static Problem badRequest(String detail) {
-    return new Problem(400, "bad-request", "Bad Request", detail, null);
+    return new Problem(ProblemType.BAD_REQUEST, detail);
   }
 
   /** 400 with one entry in {@code errors}: the JSON pointer of the offending value and why. */
   public static Problem invalid(String pointer, String detail) {
     JsonArray errors = new JsonArray().add(new JsonObject().put("pointer", pointer).put("detail", detail));
-    return new Problem(400, "validation-error", "Validation failed", detail, errors);
+    return new Problem(ProblemType.VALIDATION, detail, errors, null);
   }
 
   public static Problem unauthorized() {
-    return new Problem(401, "unauthorized", "Unauthorized", "A valid bearer token is required in the Authorization header", null);
+    return new Problem(ProblemType.UNAUTHORIZED, "A valid bearer token is required in the Authorization header");
   }
 
   public static Problem forbidden(String detail) {
-    return new Problem(403, "forbidden", "Forbidden", detail, null);
+    return new Problem(ProblemType.FORBIDDEN, detail);
   }
 
   public static Problem notFound(String what) {
-    return new Problem(404, "not-found", "Not Found", what + " does not exist", null);
+    return new Problem(ProblemType.NOT_FOUND, what + " does not exist");
   }
 
   public static Problem conflict(String detail) {
-    return new Problem(409, "conflict", "Conflict", detail, null);
+    return new Problem(ProblemType.CONFLICT, detail);
   }
 
   public static Problem unprocessable(String detail) {
-    return new Problem(422, "unprocessable", "Unprocessable Content", detail, null);
+    return new Problem(ProblemType.UNPROCESSABLE, detail);
   }
 
   public static Problem unavailable(String detail) {
-    return new Problem(503, "unavailable", "Service Unavailable", detail, null);
+    return new Problem(ProblemType.UNAVAILABLE, detail);
   }
 
   public static Problem fromJson(JsonObject json) {
@@ -83,16 +87,24 @@ public final class Problem extends RuntimeException {
   }
 
   public static Problem internal() {
-    return new Problem(500, "internal", "Internal Server Error", "The server could not complete the request", null);
+    return new Problem(ProblemType.INTERNAL, "The server could not complete the request");
   }
 
   public int status() {
     return status;
   }
 
+  public ProblemType type() {
+    return type;
+  }
+
+  public String detail() {
+    return detail;
+  }
+
   public JsonObject toJson() {
     JsonObject json = new JsonObject()
-        .put("type", "/problems/" + slug)
+        .put("type", type.uri())
         .put("title", title)
         .put("status", status)
         .put("detail", detail);
@@ -131,17 +143,16 @@ public final class Problem extends RuntimeException {
   private static Problem fromJson(int status, String encoded) {
     try {
       JsonObject json = new JsonObject(encoded);
-      String type = json.getString("type", "/problems/internal");
+      ProblemType type = ProblemType.fromUri(json.getString("type"));
       JsonObject extensions = json.copy();
       for (String standard : new String[] {"type", "title", "status", "detail", "errors"}) {
         extensions.remove(standard);
       }
-      return new Problem(json.getInteger("status", status), type.substring(type.lastIndexOf('/') + 1),
-          json.getString("title"), json.getString("detail"), json.getJsonArray("errors"),
-          extensions.isEmpty() ? null : extensions);
+      return new Problem(type, json.getInteger("status", status), json.getString("title", type.title()),
+          json.getString("detail"), json.getJsonArray("errors"), extensions.isEmpty() ? null : extensions);
     } catch (RuntimeException notJson) {
       return status >= 400 && status < 600 && status != 500
-          ? new Problem(status, "error", "Error", "The request failed", null)
+          ? new Problem(ProblemType.OTHER, status, ProblemType.OTHER.title(), "The request failed", null, null)
           : internal();
     }
   }

@@ -2,6 +2,7 @@ package dev.parley.bus;
 
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.impl.clustered.ClusteredMessage;
 import io.vertx.core.json.JsonObject;
 
 /** A successful answer on the bus: the HTTP status it stands for and its JSON body (null for 204). */
@@ -25,13 +26,20 @@ public record Reply(int status, JsonObject body, boolean replayed) {
 
   public void sendTo(Message<?> message) {
     DeliveryOptions options = new DeliveryOptions().addHeader(BusHeaders.STATUS, Integer.toString(status));
-    if (body != null) {
+    if (body != null && !fromAnotherNode(message)) {
+      // Handed over without a copy; a reply to another JVM uses the default JSON codec, so any
+      // cluster member can read it without knowing Parley's codec.
       options.setCodecName(JsonReplyCodec.NAME);
     }
     if (replayed) {
       options.addHeader(BusHeaders.REPLAYED, "true");
     }
     message.reply(body, options);
+  }
+
+  /** Whether {@code message} came over the wire from another node of a cluster. */
+  static boolean fromAnotherNode(Message<?> message) {
+    return message instanceof ClusteredMessage<?, ?> clustered && clustered.isFromWire();
   }
 
   /** Reads a reply back from a bus answer. */

@@ -1,8 +1,13 @@
 package dev.parley.chat;
 
+import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Addresses;
 import dev.parley.bus.BusHeaders;
+import dev.parley.bus.ContextStrategy;
+import dev.parley.bus.Replies;
+import dev.parley.bus.Requests;
 import dev.parley.bus.Problem;
+import dev.parley.bus.ProblemType;
 import dev.parley.bus.Reply;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -22,7 +27,7 @@ import java.util.UUID;
 final class ChatTurn {
 
   private final BusCalls bus;
-  private final TurnRequest request;
+  private final Requests.ChatTurn request;
   private final ContextAssembly.Budget budget;
   private final int messageCost;
   private final UserLimits limits;
@@ -52,20 +57,29 @@ final class ChatTurn {
     this.leases = leases;
   }
 
+  /** What claiming the turn's idempotency key found. */
+  private sealed interface Claim {
+    /** The key's stored answer: the turn ran before. */
+    record Replay(Reply reply) implements Claim {
+    }
+
+    /** This attempt runs the turn; {@code progress} is what an earlier attempt recorded (empty: none). */
+    record Run(JsonObject progress) implements Claim {
+    }
+  }
+
   Future<Reply> run() {
-    return claim().compose(claimed -> {
-      if (claimed.replayed()) {
-        return claimed.status() >= 400
-            ? Future.failedFuture(Problem.fromJson(claimed.body()))
-            : Future.succeededFuture(claimed);
+    return claim().compose(claim -> {
+      if (claim instanceof Claim.Replay replay) {
+        return replay.reply().status() >= 400
+            ? Future.failedFuture(Problem.fromJson(replay.reply().body()))
+            : Future.succeededFuture(replay.reply());
       }
-      JsonObject progress = claimed.body() == null ? null : claimed.body().getJsonObject("progress");
-      if (progress != null && progress.getJsonObject("user_message") != null) {
+      JsonObject progress = ((Claim.Run) claim).progress();
+      if (progress.getJsonObject("user_message") != null) {
         // An earlier attempt died after storing the user message: carry on from there.
         conversationId = progress.getString("conversation_id");
         userMessage = progress.getJsonObject("user_message");
-      }
-      if (userMessage != null) {
         // The user message is stored already: a failure from here on is the key's answer.
         return limit().compose(v -> converse())
             .transform(ar -> settle(ar.succeeded() ? ar.result() : null, ar.cause()));
@@ -78,22 +92,23 @@ final class ChatTurn {
     }).andThen(done -> leases.drop(attempt));
   }
 
-  /** The key's stored answer (replayed), or a reply with the progress of an earlier attempt. */
-  private Future<Reply> claim() {
+  private Future<Claim> claim() {
     if (idempotencyKey == null) {
-      return Future.succeededFuture(Reply.ok(null));
+      return Future.succeededFuture(new Claim.Run(new JsonObject()));
     }
     DeliveryOptions options = keyed().addHeader(BusHeaders.REQUEST_HASH, requestHash == null ? "" : requestHash);
     leases.hold(attempt);
-    return bus.request(Addresses.IDEMPOTENCY_CLAIM, new JsonObject().put("operation", Addresses.CHAT_TURN)
-        .put("attempt", attempt.toString()), options);
+    return bus.request(InternalAddresses.IDEMPOTENCY_CLAIM, new JsonObject().put("operation", Addresses.CHAT_TURN)
+        .put("attempt", attempt.toString()), options)
+        .map(reply -> reply.replayed() ? new Claim.Replay(reply)
+            : new Claim.Run(reply.body().getJsonObject("progress", new JsonObject())));
   }
 
   private Future<Void> release() {
     if (idempotencyKey == null) {
       return Future.succeededFuture();
     }
-    return bus.request(Addresses.IDEMPOTENCY_RELEASE, new JsonObject().put("attempt", attempt.toString()), keyed())
+    return bus.request(InternalAddresses.IDEMPOTENCY_RELEASE, new JsonObject().put("attempt", attempt.toString()), keyed())
         .mapEmpty();
   }
 
@@ -115,7 +130,7 @@ final class ChatTurn {
         // A successful turn completed its key with its answer; a failed one stores the failure.
         JsonObject record = new JsonObject().put("status", problem.status()).put("response", problem.toJson())
             .put("attempt", attempt.toString());
-        stored = bus.request(Addresses.IDEMPOTENCY_COMPLETE, record, keyed()).mapEmpty();
+        stored = bus.request(InternalAddresses.IDEMPOTENCY_COMPLETE, record, keyed()).mapEmpty();
       }
     }
     return stored.transform(ignored -> failure == null ? Future.succeededFuture(reply) : Future.failedFuture(failure));
@@ -128,12 +143,13 @@ final class ChatTurn {
 
   private Future<Void> storeUserMessage() {
     Future<String> conversation = request.conversationId() != null
-        ? Future.succeededFuture(request.conversationId())
-        : bus.request(Addresses.CONVERSATIONS_CREATE, new JsonObject()).map(r -> r.body().getString("id"));
+        ? Future.succeededFuture(request.conversationId().toString())
+        : bus.request(Addresses.CONVERSATIONS_CREATE, new JsonObject())
+            .map(r -> Replies.Conversation.fromJson(r.body()).id().toString());
     return conversation.compose(id -> {
       conversationId = id;
-      return bus.request(Addresses.TURN_APPEND, new JsonObject().put("conversation_id", id)
-          .put("messages", new JsonArray().add(request.userMessage())), keyed());
+      return bus.request(InternalAddresses.TURN_APPEND, new JsonObject().put("conversation_id", id)
+          .put("messages", new JsonArray().add(request.userMessage().toJson())), keyed());
     }).map(r -> {
       userMessage = r.body().getJsonArray("data").getJsonObject(0);
       return null;
@@ -154,8 +170,8 @@ final class ChatTurn {
         .put("estimated_prompt_tokens", plan.promptTokens())
         .put("conversation_id", conversationId)
         .put("stream_address", streamAddress);
-    return bus.request(Addresses.LLM_COMPLETE, call).compose(reply -> storeAnswer(plan, reply.body()), failure -> {
-      if (!tightened && failure instanceof Problem p && p.toJson().getString("type").endsWith("/context-too-long")) {
+    return bus.request(InternalAddresses.LLM_COMPLETE, call).compose(reply -> storeAnswer(plan, reply.body()), failure -> {
+      if (!tightened && failure instanceof Problem p && p.type() == ProblemType.CONTEXT_TOO_LONG) {
         ContextPlan tighter = plan.tighter();
         if (tighter.messages().size() < plan.messages().size()) {
           return complete(tighter, true);
@@ -190,7 +206,7 @@ final class ChatTurn {
         .put("user_message", userMessage)
         .put("usage", new JsonObject().put("prompt_tokens", prompt).put("completion_tokens", completion)
             .put("total_tokens", prompt + completion))
-        .put("context", new JsonObject().put("strategy", request.strategy())
+        .put("context", new JsonObject().put("strategy", request.strategy().wire())
             .put("messages_included", plan.messages().size())
             .put("messages_dropped", plan.dropped())
             .put("prompt_tokens", plan.promptTokens()))
@@ -202,12 +218,12 @@ final class ChatTurn {
       // The key is completed with this response in the answer's own transaction.
       append.put("turn_response", response);
     }
-    return bus.request(Addresses.TURN_APPEND, append, keyed()).compose(stored -> {
+    return bus.request(InternalAddresses.TURN_APPEND, append, keyed()).compose(stored -> {
       JsonObject message = stored.body().getJsonArray("data").getJsonObject(0);
       if (failedMidStream) {
         return Future.failedFuture(Problem.fromJson(llm.getJsonObject("error")));
       }
-      if ("summary".equals(request.strategy())) {
+      if (request.strategy() == ContextStrategy.SUMMARY) {
         summaries.maybeRefresh(bus, conversationId, budget.model(), plan);
       }
       return Future.succeededFuture(Reply.ok(response.copy().put("message", message)));

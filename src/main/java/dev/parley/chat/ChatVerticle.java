@@ -1,7 +1,10 @@
 package dev.parley.chat;
 
 import dev.parley.bus.Addresses;
+import dev.parley.bus.BusEndpoint;
 import dev.parley.bus.BusHeaders;
+import dev.parley.bus.InputRules;
+import dev.parley.bus.Requests;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
 import dev.parley.config.Limits;
@@ -12,10 +15,7 @@ import dev.parley.model.TokenCounter;
 import dev.parley.ops.ParleyMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 
 /**
@@ -26,10 +26,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChatVerticle extends VerticleBase {
 
-  private static final Logger LOG = LoggerFactory.getLogger(ChatVerticle.class);
-
   private RedisGate redis;
   private ParleyMetrics metrics;
+  private InputRules rules;
   private ContextAssembly assembly;
   private UserLimits userLimits;
   private SummaryRefresher summaries;
@@ -42,7 +41,8 @@ public final class ChatVerticle extends VerticleBase {
     int perMessage = chat.getInteger("per_message_tokens");
     metrics = ParleyMetrics.of(vertx, config);
     redis = RedisGate.create(vertx, config);
-    assembly = new ContextAssembly(vertx.eventBus(), Limits.from(config.getJsonObject("limits")), new ModelCatalog(config),
+    rules = new InputRules(Limits.from(config.getJsonObject("limits")));
+    assembly = new ContextAssembly(vertx.eventBus(), rules, new ModelCatalog(config),
         TokenCounter.create(config.getJsonObject("tokens").getString("encoding")), perMessage,
         chat.getLong("turn_timeout_ms"));
     JsonObject limits = config.getJsonObject("limits");
@@ -50,8 +50,9 @@ public final class ChatVerticle extends VerticleBase {
         limits.getLong("user_tokens_per_minute"), metrics);
     summaries = new SummaryRefresher(perMessage);
     leases = new TurnLeases(vertx, config.getJsonObject("idempotency").getLong("lease_seconds") * 1000);
-    vertx.eventBus().<JsonObject>consumer(Addresses.CHAT_TURN, msg -> answer(msg, turn(msg).andThen(this::count)));
-    vertx.eventBus().<JsonObject>consumer(Addresses.CHAT_CONTEXT, msg -> answer(msg, assembly.dryRun(msg)));
+    BusEndpoint endpoint = BusEndpoint.of(vertx, config, BusEndpoint.Failures.NONE, BusEndpoint.Observer.NONE);
+    endpoint.serve(Addresses.CHAT_TURN, BusEndpoint.Caller.USER, r -> turn(r).andThen(this::count));
+    endpoint.serve(Addresses.CHAT_CONTEXT, BusEndpoint.Caller.USER, assembly::dryRun);
     return Future.succeededFuture();
   }
 
@@ -71,25 +72,14 @@ public final class ChatVerticle extends VerticleBase {
         : status == 500 ? "error" : "provider_error");
   }
 
-  private static void answer(Message<JsonObject> msg, Future<Reply> result) {
-    result.onSuccess(reply -> reply.sendTo(msg)).onFailure(failure -> {
-      Problem problem = failure instanceof Problem p ? p : Problem.fromBus(failure);
-      if (problem.status() >= 500 && !(failure instanceof Problem)) {
-        LOG.error("Chat turn failed: {}", failure.getClass().getName());
-      }
-      problem.failOn(msg);
-    });
-  }
-
-
-  private Future<Reply> turn(Message<JsonObject> msg) {
+  private Future<Reply> turn(BusEndpoint.Request r) {
     ContextAssembly.Prepared prepared;
     try {
-      prepared = assembly.prepare(msg, true);
+      prepared = assembly.prepare(r, Requests.ChatTurn.turn(r.body(), rules));
     } catch (Problem problem) {
       return Future.failedFuture(problem);
     }
-    return new ChatTurn(prepared, msg.headers().get(BusHeaders.IDEMPOTENCY_KEY), msg.headers().get(BusHeaders.REQUEST_HASH),
-        msg.headers().get(BusHeaders.STREAM_ADDRESS), userLimits, assembly, summaries, leases).run();
+    return new ChatTurn(prepared, r.header(BusHeaders.IDEMPOTENCY_KEY), r.header(BusHeaders.REQUEST_HASH),
+        r.header(BusHeaders.STREAM_ADDRESS), userLimits, assembly, summaries, leases).run();
   }
 }

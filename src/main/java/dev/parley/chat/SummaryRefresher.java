@@ -1,5 +1,6 @@
 package dev.parley.chat;
 
+import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Addresses;
 import dev.parley.model.ModelSpec;
 import io.vertx.core.Future;
@@ -42,7 +43,7 @@ final class SummaryRefresher {
         .put("per_message_tokens", perMessage)
         .put("use_summary", true)
         .put("below_seq", oldest);
-    bus.request(Addresses.MESSAGES_CONTEXT, query).compose(window -> {
+    bus.request(InternalAddresses.MESSAGES_CONTEXT, query).compose(window -> {
       JsonArray messages = window.body().getJsonArray("messages");
       if (messages.isEmpty()) {
         return Future.succeededFuture();
@@ -61,7 +62,7 @@ final class SummaryRefresher {
           .put("max_output_tokens", Math.min(512, model.maxOutputTokens()))
           .put("estimated_prompt_tokens", model.contextWindow() / 2)
           .put("conversation_id", conversationId);
-      return bus.request(Addresses.LLM_COMPLETE, call).compose(answer -> bus.request(Addresses.CONVERSATIONS_SUMMARY,
+      return bus.request(InternalAddresses.LLM_COMPLETE, call).compose(answer -> bus.request(InternalAddresses.CONVERSATIONS_SUMMARY,
           new JsonObject().put("id", conversationId).put("summary", answer.body().getString("content"))
               .put("upto_seq", oldest - 1)));
     }).onComplete(ar -> {

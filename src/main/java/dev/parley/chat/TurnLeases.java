@@ -1,5 +1,6 @@
 package dev.parley.chat;
 
+import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Addresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -40,7 +41,7 @@ final class TurnLeases {
     }
     JsonArray attempts = new JsonArray();
     held.forEach(a -> attempts.add(a.toString()));
-    vertx.eventBus().request(Addresses.IDEMPOTENCY_RENEW, new JsonObject().put("attempts", attempts),
+    vertx.eventBus().request(InternalAddresses.IDEMPOTENCY_RENEW, new JsonObject().put("attempts", attempts),
         new DeliveryOptions().setSendTimeout(5_000));
   }
 

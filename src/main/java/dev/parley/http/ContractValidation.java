@@ -1,5 +1,6 @@
 package dev.parley.http;
 
+import dev.parley.bus.ProblemType;
 import dev.parley.bus.Problem;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -139,8 +140,8 @@ final class ContractValidation {
 
   private static Problem invalidParameter(String name, String why) {
     String detail = "Parameter " + name + " " + why;
-    return new Problem(400, "validation-error", "Validation failed", detail,
-        new JsonArray().add(new JsonObject().put("parameter", name).put("pointer", "/" + name).put("detail", detail)));
+    return new Problem(ProblemType.VALIDATION, detail,
+        new JsonArray().add(new JsonObject().put("parameter", name).put("pointer", "/" + name).put("detail", detail)), null);
   }
 
   private static String firstError(OutputUnit result) {
@@ -156,8 +157,8 @@ final class ContractValidation {
     for (OutputUnit leaf : deepest(leaves)) {
       errors.add(new JsonObject().put("pointer", pointer(leaf)).put("detail", leaf.getError()));
     }
-    return new Problem(400, "validation-error", "Validation failed", "The request body does not match the API contract",
-        errors.isEmpty() ? null : errors);
+    return new Problem(ProblemType.VALIDATION, "The request body does not match the API contract",
+        errors.isEmpty() ? null : errors, null);
   }
 
   private static void collect(OutputUnit unit, List<OutputUnit> leaves) {

@@ -1,5 +1,6 @@
 package dev.parley.http;
 
+import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Addresses;
 import dev.parley.ops.NodeState;
 import io.vertx.core.Vertx;
@@ -23,7 +24,7 @@ final class Health {
 
   Health(Vertx vertx) {
     HealthChecks checks = HealthChecks.create(vertx)
-        .register("database", 3_000, promise -> vertx.eventBus().request(Addresses.STORE_HEALTH, null, PROBE)
+        .register("database", 3_000, promise -> vertx.eventBus().request(InternalAddresses.STORE_HEALTH, null, PROBE)
             .onSuccess(reply -> promise.complete(Status.OK()))
             .onFailure(e -> promise.complete(Status.KO())))
         .register("node", promise -> promise.complete(NodeState.shuttingDown(vertx)

@@ -1,5 +1,6 @@
 package dev.parley.http;
 
+import dev.parley.bus.ProblemType;
 import dev.parley.bus.Problem;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpServerResponse;
@@ -31,7 +32,7 @@ final class Problems {
   }
 
   static Problem unsupportedMediaType() {
-    return new Problem(415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json", null);
+    return new Problem(ProblemType.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json");
   }
 
   static void send(HttpServerResponse response, Problem problem) {
@@ -68,9 +69,9 @@ final class Problems {
       case 404:
         return Problem.notFound("The resource");
       case 405:
-        return new Problem(405, "method-not-allowed", "Method Not Allowed", "This resource does not support that method", null);
+        return new Problem(ProblemType.METHOD_NOT_ALLOWED, "This resource does not support that method");
       case 413:
-        return new Problem(413, "payload-too-large", "Content Too Large", "The request body is larger than the server accepts", null);
+        return new Problem(ProblemType.PAYLOAD_TOO_LARGE, "The request body is larger than the server accepts");
       case 415:
         return unsupportedMediaType();
       default:

@@ -1,5 +1,6 @@
 package dev.parley.http;
 
+import dev.parley.bus.ProblemType;
 import dev.parley.bus.Problem;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -100,8 +101,8 @@ final class RequestGate implements Handler<HttpServerRequest> {
         watch.bodyDue = 0;
         if (request != null && !request.isEnded() && !request.response().headWritten()) {
           request.response().putHeader("Connection", "close");
-          refuseAndLog(request, new Problem(408, "request-timeout", "Request Timeout",
-              "The request body did not arrive in time", null));
+          refuseAndLog(request, new Problem(ProblemType.REQUEST_TIMEOUT,
+              "The request body did not arrive in time"));
           e.getKey().close();
         }
       }
@@ -132,10 +133,10 @@ final class RequestGate implements Handler<HttpServerRequest> {
     Problem problem;
     if (cause instanceof io.netty.handler.codec.TooLongFrameException && cause.getMessage() != null
         && cause.getMessage().contains("header")) {
-      problem = new Problem(431, "headers-too-large", "Request Header Fields Too Large",
-          "The request headers are larger than the server accepts", null);
+      problem = new Problem(ProblemType.HEADERS_TOO_LARGE,
+          "The request headers are larger than the server accepts");
     } else if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
-      problem = new Problem(414, "uri-too-long", "URI Too Long", "The request target is longer than the server accepts", null);
+      problem = new Problem(ProblemType.URI_TOO_LONG, "The request target is longer than the server accepts");
     } else {
       problem = Problem.badRequest("The request is not valid HTTP");
     }

@@ -1,6 +1,7 @@
 package dev.parley.http;
 
 import dev.parley.bus.Problem;
+import dev.parley.bus.UserIds;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -55,7 +56,7 @@ final class TokenClaims implements Handler<RoutingContext> {
     } catch (RuntimeException malformed) {
       return false;
     }
-    if (!(claims.getValue("sub") instanceof String sub) || !validSubject(sub)) {
+    if (!(claims.getValue("sub") instanceof String sub) || !UserIds.valid(sub, maxSubjectChars)) {
       return false;
     }
     for (String time : new String[] {"exp", "nbf", "iat"}) {
@@ -71,23 +72,5 @@ final class TokenClaims implements Handler<RoutingContext> {
     Number iat = (Number) claims.getValue("iat");
     long issued = iat != null ? iat.longValue() : System.currentTimeMillis() / 1000;
     return maxLifetimeSeconds <= 0 || exp.longValue() - issued <= maxLifetimeSeconds;
-  }
-
-  private boolean validSubject(String sub) {
-    if (sub.isEmpty() || sub.codePointCount(0, sub.length()) > maxSubjectChars) {
-      return false;
-    }
-    for (int i = 0; i < sub.length(); i++) {
-      char c = sub.charAt(i);
-      if (Character.isISOControl(c)) {
-        return false;
-      }
-      if (Character.isHighSurrogate(c) && i + 1 < sub.length() && Character.isLowSurrogate(sub.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -1,12 +1,15 @@
 package dev.parley.llm;
 
+import dev.parley.bus.InternalAddresses;
+import dev.parley.bus.ProblemType;
 import dev.parley.model.ModelCatalog;
 import dev.parley.model.ModelSpec;
 import dev.parley.resilience.RetryPolicy;
 import dev.parley.model.TokenCounter;
 import dev.parley.llm.provider.ProviderException;
 import dev.parley.bus.Addresses;
-import dev.parley.bus.BusHeaders;
+import dev.parley.bus.BusEndpoint;
+import dev.parley.bus.Reply;
 import dev.parley.bus.Problem;
 import dev.parley.resilience.CircuitBreaker;
 import dev.parley.cache.RedisGate;
@@ -20,17 +23,19 @@ import dev.parley.llm.provider.Provider;
 import dev.parley.llm.provider.ProviderRequest;
 import dev.parley.llm.provider.ProviderResult;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -47,7 +52,7 @@ public final class LlmVerticle extends VerticleBase {
   private final Map<String, Provider> providers = new HashMap<>();
   private final Map<String, CircuitBreaker> breakers = new HashMap<>();
   private final Map<String, Integer> inFlight = new HashMap<>();
-  private final Map<Message<JsonObject>, Provider.Call> activeCalls = new HashMap<>();
+  private final Map<Job, Provider.Call> activeCalls = new IdentityHashMap<>();
   private ModelCatalog catalog;
   private RateLimiter limiter;
   private RedisGate redis;
@@ -86,7 +91,8 @@ public final class LlmVerticle extends VerticleBase {
     limiter = RedisRateLimiter.create(redis);
     metrics = ParleyMetrics.of(vertx, config);
     retries = new RetryPolicy(llm.getInteger("max_attempts"), llm.getLong("backoff_base_ms"), llm.getLong("backoff_max_ms"));
-    vertx.eventBus().<JsonObject>consumer(Addresses.LLM_COMPLETE, this::complete);
+    BusEndpoint.of(vertx, config, BusEndpoint.Failures.NONE, BusEndpoint.Observer.NONE)
+        .serve(InternalAddresses.LLM_COMPLETE, BusEndpoint.Caller.USER, this::complete);
     return Future.succeededFuture();
   }
 
@@ -98,46 +104,56 @@ public final class LlmVerticle extends VerticleBase {
     return http.close();
   }
 
-  /** The parts of one completion request. */
-  private record Job(Message<JsonObject> msg, ModelSpec model, ProviderRequest request, String owner,
+  /** The parts of one completion request; {@code answer} is completed exactly once. */
+  private record Job(Promise<Reply> answer, ModelSpec model, ProviderRequest request, String owner,
                      String conversationId, String requestId, String streamAddress, int estimatedTokens,
                      AtomicInteger deltasAhead) {
   }
 
-  private void complete(Message<JsonObject> msg) {
-    JsonObject body = msg.body();
+  /**
+   * In: {model (a name the catalogue resolves; absent: the default), system?, messages,
+   * max_output_tokens, estimated_prompt_tokens?, conversation_id?, stream_address?}. The model's
+   * limits come from this node's catalogue, never from the caller.
+   */
+  private Future<Reply> complete(BusEndpoint.Request r) {
+    JsonObject body = r.body();
     ModelSpec model = catalog.resolve(body.getString("model"));
-    ProviderRequest request = new ProviderRequest(model, body.getString("system"), body.getJsonArray("messages"),
-        body.getInteger("max_output_tokens"), body.getString("stream_address") != null);
-    Job job = new Job(msg, model, request, msg.headers().get(BusHeaders.USER), body.getString("conversation_id"),
-        msg.headers().get(BusHeaders.REQUEST_ID), body.getString("stream_address"),
-        body.getInteger("estimated_prompt_tokens", 0) + request.maxOutputTokens(), new AtomicInteger());
+    JsonArray messages = body.getJsonArray("messages");
+    if (messages == null) {
+      throw Problem.invalid("/messages", "messages must be an array");
+    }
+    int maxOutput = body.getInteger("max_output_tokens", model.maxOutputTokens());
+    if (maxOutput < 1 || maxOutput > model.maxOutputTokens()) {
+      throw Problem.invalid("/max_output_tokens", "max_output_tokens must be from 1 to " + model.maxOutputTokens());
+    }
+    String streamAddress = body.getString("stream_address");
+    ProviderRequest request = new ProviderRequest(model, body.getString("system"), messages, maxOutput,
+        streamAddress != null);
+    Job job = new Job(Promise.promise(), model, request, r.user(), body.getString("conversation_id"), r.requestId(),
+        streamAddress, body.getInteger("estimated_prompt_tokens", 0) + maxOutput, new AtomicInteger());
     if (!providers.containsKey(model.provider())) {
-      Problem.invalid("/model", "Unknown provider").failOn(msg);
-      return;
+      throw Problem.invalid("/model", "Unknown provider");
     }
     int running = inFlight.getOrDefault(model.name(), 0);
     if (model.maxConcurrent() > 0 && running >= model.maxConcurrent()) {
-      rejected("model_concurrency", Problem.tooManyRequests("The model is at its limit of concurrent calls", 1,
-          model.maxConcurrent(), 0, 1)).failOn(msg);
-      return;
+      throw rejected("model_concurrency", Problem.tooManyRequests("The model is at its limit of concurrent calls", 1,
+          model.maxConcurrent(), 0, 1));
     }
-    limiter.acquire("model-rpm:" + model.name(), 1, model.rpm())
+    return limiter.acquire("model-rpm:" + model.name(), 1, model.rpm())
         .compose(rpm -> !rpm.allowed()
-            ? Future.succeededFuture(rejected("model_requests", Problem.tooManyRequests(
+            ? Future.failedFuture(rejected("model_requests", Problem.tooManyRequests(
                 "The model's requests per minute are used up", rpm.retryAfterSeconds(), rpm.limit(), rpm.remaining(),
                 rpm.resetSeconds())))
-            : limiter.acquire("model-tpm:" + model.name(), job.estimatedTokens(), model.tpm())
-                .map(tpm -> tpm.allowed() ? null : rejected("model_tokens", Problem.tooManyRequests(
-                    "The model's tokens per minute are used up", tpm.retryAfterSeconds(), tpm.limit(), tpm.remaining(),
-                    tpm.resetSeconds()))))
-        .onSuccess(limited -> {
-          if (limited != null) {
-            limited.failOn(msg);
-            return;
+            : limiter.acquire("model-tpm:" + model.name(), job.estimatedTokens(), model.tpm()))
+        .compose(tpm -> {
+          if (!tpm.allowed()) {
+            return Future.failedFuture(rejected("model_tokens", Problem.tooManyRequests(
+                "The model's tokens per minute are used up", tpm.retryAfterSeconds(), tpm.limit(), tpm.remaining(),
+                tpm.resetSeconds())));
           }
           inFlight.merge(model.name(), 1, Integer::sum);
           attempt(job, 1);
+          return job.answer().future();
         });
   }
 
@@ -152,16 +168,23 @@ public final class LlmVerticle extends VerticleBase {
     if (!breaker.allow()) {
       done(job);
       long retryAfter = Math.max(1, (breaker.retryAfterMs() + 999) / 1000);
-      new Problem(503, "provider-unavailable", "Provider Unavailable",
+      job.answer().fail(new Problem(ProblemType.PROVIDER_UNAVAILABLE,
           "The provider failed repeatedly; calls resume shortly", null,
-          new JsonObject().put("retry_after", retryAfter)).failOn(job.msg());
+          new JsonObject().put("retry_after", retryAfter)));
       return;
     }
     long started = System.nanoTime();
-    Provider.Call call = providers.get(job.model().provider()).start(job.request(), delta -> forward(job, delta));
-    activeCalls.put(job.msg(), call);
+    Provider.Call call;
+    try {
+      call = providers.get(job.model().provider()).start(job.request(), delta -> forward(job, delta));
+    } catch (RuntimeException e) {
+      done(job);
+      job.answer().fail(e);
+      return;
+    }
+    activeCalls.put(job, call);
     call.result().onComplete(ar -> {
-      activeCalls.remove(job.msg());
+      activeCalls.remove(job);
       int latencyMs = (int) ((System.nanoTime() - started) / 1_000_000);
       if (ar.succeeded()) {
         breaker.success();
@@ -170,7 +193,7 @@ public final class LlmVerticle extends VerticleBase {
         limiter.adjust("model-tpm:" + job.model().name(),
             result.promptTokens() + result.completionTokens() - job.estimatedTokens(), job.model().tpm());
         done(job);
-        job.msg().reply(answer(job, result.content(), result, "complete", null));
+        job.answer().complete(Reply.ok(answer(job, result.content(), result, "complete", null)));
         return;
       }
       ProviderException failure = ar.cause() instanceof ProviderException p ? p
@@ -190,11 +213,11 @@ public final class LlmVerticle extends VerticleBase {
       done(job);
       if (call.streamedAny() || failure.kind() == ProviderException.Kind.CANCELLED) {
         // Tokens already reached the client (or it left): keep what was generated.
-        job.msg().reply(answer(job, call.partialContent(), null, "interrupted",
-            failure.kind() == ProviderException.Kind.CANCELLED ? null : problem(failure).toJson()));
+        job.answer().complete(Reply.ok(answer(job, call.partialContent(), null, "interrupted",
+            failure.kind() == ProviderException.Kind.CANCELLED ? null : problem(failure).toJson())));
         return;
       }
-      problem(failure).failOn(job.msg());
+      job.answer().fail(problem(failure));
     });
   }
 
@@ -209,14 +232,14 @@ public final class LlmVerticle extends VerticleBase {
       return;
     }
     int ahead = job.deltasAhead().incrementAndGet();
-    Provider.Call current = activeCalls.get(job.msg());
+    Provider.Call current = activeCalls.get(job);
     if (ahead >= DELTAS_AHEAD && current != null) {
       current.pause();
     }
     vertx.eventBus().request(job.streamAddress(), new JsonObject().put("delta", delta),
             new DeliveryOptions().setSendTimeout(streamStallMs))
         .onComplete(ar -> {
-          Provider.Call call = activeCalls.get(job.msg());
+          Provider.Call call = activeCalls.get(job);
           if (call == null) {
             return;
           }
@@ -248,12 +271,12 @@ public final class LlmVerticle extends VerticleBase {
 
   private static Problem problem(ProviderException failure) {
     return switch (failure.kind()) {
-      case CONTEXT_TOO_LONG -> new Problem(422, "context-too-long", "Context Too Long",
-          "The provider says the conversation context is too long for the model", null);
+      case CONTEXT_TOO_LONG -> new Problem(ProblemType.CONTEXT_TOO_LONG,
+          "The provider says the conversation context is too long for the model");
       case RATE_LIMITED -> Problem.tooManyRequests("The provider is rate limiting this model",
           Math.max(1, (failure.retryAfterMs() + 999) / 1000), 0, 0, Math.max(1, (failure.retryAfterMs() + 999) / 1000));
-      case TIMEOUT -> new Problem(504, "provider-timeout", "Provider Timeout", "The provider did not answer in time", null);
-      default -> new Problem(502, "provider-error", "Provider Error", "The provider could not complete the request", null);
+      case TIMEOUT -> new Problem(ProblemType.PROVIDER_TIMEOUT, "The provider did not answer in time");
+      default -> new Problem(ProblemType.PROVIDER_ERROR, "The provider could not complete the request");
     };
   }
 
@@ -272,7 +295,7 @@ public final class LlmVerticle extends VerticleBase {
         .put("prompt_tokens", promptTokens)
         .put("completion_tokens", completionTokens)
         .put("error_class", errorClass);
-    vertx.eventBus().send(Addresses.LLM_CALLS_RECORD, call);
+    vertx.eventBus().send(InternalAddresses.LLM_CALLS_RECORD, call);
     metrics.llmCall(job.model().provider(), job.model().name(), status, latencyMs, promptTokens, completionTokens);
     LOG.atInfo().addKeyValue("provider", job.model().provider()).addKeyValue("model", job.model().name())
         .addKeyValue("status", status).addKeyValue("http_status", httpStatus).addKeyValue("attempt", attempt)

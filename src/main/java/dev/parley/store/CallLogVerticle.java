@@ -1,5 +1,8 @@
 package dev.parley.store;
 
+import dev.parley.bus.BusEndpoint;
+import dev.parley.bus.InternalAddresses;
+import dev.parley.bus.Reply;
 import dev.parley.bus.Addresses;
 import dev.parley.db.Pools;
 import io.vertx.core.Future;
@@ -25,7 +28,8 @@ public final class CallLogVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = Pools.create(vertx, config(), 2, "call-log");
-    vertx.eventBus().<JsonObject>consumer(Addresses.LLM_CALLS_RECORD, msg -> record(msg.body()));
+    BusEndpoint.of(vertx, config(), SqlFailures::toProblem, BusEndpoint.Observer.NONE)
+        .serve(InternalAddresses.LLM_CALLS_RECORD, BusEndpoint.Caller.SERVICE, r -> record(r.body()));
     return Future.succeededFuture();
   }
 
@@ -34,14 +38,16 @@ public final class CallLogVerticle extends VerticleBase {
     return pool.close();
   }
 
-  private void record(JsonObject call) {
+  /** Sent without a reply address: the answer, if any, goes nowhere; a failure is logged once here. */
+  private Future<Reply> record(JsonObject call) {
     String conversation = call.getString("conversation_id");
     Tuple row = Tuple.from(new Object[] {call.getString("request_id"),
         conversation == null ? null : UUID.fromString(conversation), call.getString("owner"),
         call.getString("provider"), call.getString("model"), call.getString("status"), call.getInteger("http_status"),
         call.getInteger("attempt"), call.getInteger("latency_ms"), call.getInteger("prompt_tokens"),
         call.getInteger("completion_tokens"), call.getString("error_class")});
-    pool.preparedQuery(SqlQueries.insertLlmCall()).execute(row)
-        .onFailure(e -> LOG.warn("Could not record an LLM call: {}", e.getClass().getSimpleName()));
+    return pool.preparedQuery(SqlQueries.insertLlmCall()).execute(row)
+        .onFailure(e -> LOG.warn("Could not record an LLM call: {}", e.getClass().getSimpleName()))
+        .map(Reply.noContent());
   }
 }

@@ -49,42 +49,42 @@ final class ContextReader {
       Row head = rows.iterator().next();
       String summary = useSummary ? head.getString("summary") : null;
       long lower = summary == null ? 0 : head.getLong("summary_upto_seq");
-      Window window = new Window(budget, overhead, maxMessages);
+      Picked picked = new Picked(budget, overhead, maxMessages);
       long below = query.getLong("below_seq", head.getLong("last_seq") + 1);
-      return collect(conversationId, below, lower, FIRST_PAGE, window).map(done -> {
-        List<JsonObject> oldestFirst = new ArrayList<>(window.picked);
+      return collect(conversationId, below, lower, FIRST_PAGE, picked).map(done -> {
+        List<JsonObject> oldestFirst = new ArrayList<>(picked.messages);
         Collections.reverse(oldestFirst);
         long lastSeq = head.getLong("last_seq");
         return Reply.ok(new JsonObject()
             .put("messages", new JsonArray(new ArrayList<>(oldestFirst)))
-            .put("prompt_tokens", window.used)
-            .put("stopped_by", window.stoppedBy)
+            .put("prompt_tokens", picked.used)
+            .put("stopped_by", picked.stoppedBy)
             .put("summary", summary)
             .put("summary_upto_seq", summary == null ? 0 : lower)
             .put("last_seq", lastSeq)
-            .put("dropped", Math.max(0, below - 1 - lower - window.picked.size())));
+            .put("dropped", Math.max(0, below - 1 - lower - picked.messages.size())));
       });
     });
   }
 
-  /** The messages picked so far, newest first, and why picking stopped. */
-  private static final class Window {
+  /** The messages picked for the context so far, newest first, and why picking stopped. */
+  private static final class Picked {
     final long budget;
     final int overhead;
     final int maxMessages;
-    final List<JsonObject> picked = new ArrayList<>();
+    final List<JsonObject> messages = new ArrayList<>();
     long used;
     String stoppedBy = "start";
 
-    Window(long budget, int overhead, int maxMessages) {
+    Picked(long budget, int overhead, int maxMessages) {
       this.budget = budget;
       this.overhead = overhead;
       this.maxMessages = maxMessages;
     }
 
-    /** False when this message does not fit, which ends the window. */
+    /** False when this message does not fit, which ends the picking. */
     boolean offer(Row row) {
-      if (maxMessages > 0 && picked.size() >= maxMessages) {
+      if (maxMessages > 0 && messages.size() >= maxMessages) {
         stoppedBy = "max_messages";
         return false;
       }
@@ -94,7 +94,7 @@ final class ContextReader {
         return false;
       }
       used += cost;
-      picked.add(new JsonObject()
+      messages.add(new JsonObject()
           .put("id", row.getUUID("id").toString())
           .put("seq", row.getLong("seq"))
           .put("role", row.getString("role"))
@@ -104,21 +104,21 @@ final class ContextReader {
     }
   }
 
-  private Future<Void> collect(UUID conversationId, long below, long above, int pageSize, Window window) {
+  private Future<Void> collect(UUID conversationId, long below, long above, int pageSize, Picked picked) {
     return pool.preparedQuery(SqlQueries.contextPage()).execute(Tuple.of(conversationId, below, above, pageSize))
         .compose(rows -> {
           long lowest = below;
           for (Row row : rows) {
-            if (!window.offer(row)) {
+            if (!picked.offer(row)) {
               return Future.succeededFuture();
             }
             lowest = row.getLong("seq");
           }
           if (rows.size() < pageSize) {
-            window.stoppedBy = "start";
+            picked.stoppedBy = "start";
             return Future.succeededFuture();
           }
-          return collect(conversationId, lowest, above, Math.min(MAX_PAGE, pageSize * 2), window);
+          return collect(conversationId, lowest, above, Math.min(MAX_PAGE, pageSize * 2), picked);
         });
   }
 }

@@ -1,9 +1,9 @@
 package dev.parley.store;
 
-import dev.parley.bus.InputRules;
 import dev.parley.bus.NewMessage;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
+import dev.parley.bus.Requests;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -41,8 +41,7 @@ final class ConversationStore {
     });
   }
 
-  Future<Reply> get(String owner, JsonObject body) {
-    UUID id = Ids.conversation(body.getValue("id"));
+  Future<Reply> get(String owner, UUID id) {
     return cache == null ? fromDatabase(owner, id) : cache.conversation(owner, id, () -> fromDatabase(owner, id));
   }
 
@@ -53,14 +52,10 @@ final class ConversationStore {
             : Future.succeededFuture(Reply.ok(Rows.conversation(rows.iterator().next()))));
   }
 
-  Future<Reply> list(String owner, JsonObject query) {
-    int limit = MessageStore.limit(query);
-    Object archivedValue = query.getValue("archived");
-    if (archivedValue != null && !(archivedValue instanceof Boolean)) {
-      throw Problem.invalid("/archived", "archived must be true or false");
-    }
-    boolean archived = Boolean.TRUE.equals(archivedValue);
-    UUID after = Ids.cursor(query.getValue("after"), "/after");
+  Future<Reply> list(String owner, Requests.ListConversations query) {
+    int limit = query.limit();
+    boolean archived = query.archived();
+    UUID after = query.after();
     Future<Reply> page = (after == null
         ? pool.preparedQuery(SqlQueries.listConversations()).execute(Tuple.of(owner, archived, limit + 1))
         : pool.preparedQuery(SqlQueries.listConversationsAfter()).execute(Tuple.of(owner, archived, limit + 1, after)))
@@ -77,36 +72,26 @@ final class ConversationStore {
         : Future.succeededFuture(reply));
   }
 
-  Future<Reply> update(String owner, JsonObject body, InputRules rules) {
-    UUID id = Ids.conversation(body.getValue("id"));
-    boolean titleGiven = body.containsKey("title");
-    String title = rules.title(body);
-    boolean metadataGiven = body.containsKey("metadata") && body.getValue("metadata") != null;
-    JsonObject metadata = metadataGiven ? rules.metadata(body.getValue("metadata"), "/metadata") : null;
-    Object archived = body.getValue("archived");
-    if (archived != null && !(archived instanceof Boolean)) {
-      throw Problem.invalid("/archived", "archived must be true or false");
-    }
-    Tuple params = Tuple.from(new Object[] {id, owner, titleGiven, title, metadataGiven, metadata, archived});
+  Future<Reply> update(String owner, Requests.UpdateConversation change) {
+    Tuple params = Tuple.from(new Object[] {change.id(), owner, change.titleGiven(), change.title(),
+        change.metadata() != null, change.metadata(), change.archived()});
     return pool.preparedQuery(SqlQueries.updateConversation()).execute(params)
         .compose(rows -> rows.size() == 0
             ? Future.failedFuture(Problem.notFound("The conversation"))
             : Future.succeededFuture(Reply.ok(Rows.conversation(rows.iterator().next()))));
   }
 
-  Future<Reply> delete(String owner, JsonObject body) {
-    UUID id = Ids.conversation(body.getValue("id"));
+  Future<Reply> delete(String owner, UUID id) {
     return pool.preparedQuery(SqlQueries.softDeleteConversation()).execute(Tuple.of(id, owner))
         .compose(rows -> rows.rowCount() == 0
             ? Future.failedFuture(Problem.notFound("The conversation"))
             : Future.succeededFuture(Reply.noContent()));
   }
 
-  /** Stores a newer rolling summary: {id, summary, upto_seq}. History itself is never touched. */
-  Future<Reply> updateSummary(String owner, JsonObject body) {
-    UUID id = Ids.conversation(body.getValue("id"));
+  /** Stores a newer rolling summary of the messages up to {@code uptoSeq}. History itself is never touched. */
+  Future<Reply> updateSummary(String owner, UUID id, String summary, long uptoSeq) {
     return pool.preparedQuery(SqlQueries.updateSummary())
-        .execute(Tuple.of(id, owner, body.getString("summary"), body.getLong("upto_seq")))
+        .execute(Tuple.of(id, owner, summary, uptoSeq))
         .map(rows -> Reply.noContent());
   }
 

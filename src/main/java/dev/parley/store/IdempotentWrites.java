@@ -1,5 +1,6 @@
 package dev.parley.store;
 
+import dev.parley.bus.ProblemType;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
 import io.vertx.core.Future;
@@ -118,7 +119,7 @@ final class IdempotentWrites {
 
   /** 409 with the seconds until the holder's lease runs out. */
   private static Problem inProgress(long retryAfterSeconds) {
-    return new Problem(409, "conflict", "Conflict", "A request with this Idempotency-Key is still in progress", null,
+    return new Problem(ProblemType.CONFLICT, "A request with this Idempotency-Key is still in progress", null,
         new JsonObject().put("retry_after", Math.max(1, retryAfterSeconds)));
   }
 
@@ -149,7 +150,7 @@ final class IdempotentWrites {
 
   /** A write under an attempt that no longer holds its key is refused, and its transaction rolled back. */
   private static Future<Void> held(int rowCount) {
-    return rowCount == 1 ? Future.succeededFuture() : Future.failedFuture(new Problem(409, "conflict", "Conflict",
+    return rowCount == 1 ? Future.succeededFuture() : Future.failedFuture(new Problem(ProblemType.CONFLICT,
         "A retry with the same Idempotency-Key took this request over", null,
         new JsonObject().put("retry_after", 1)));
   }

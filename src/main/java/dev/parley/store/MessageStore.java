@@ -2,7 +2,9 @@ package dev.parley.store;
 
 import dev.parley.bus.NewMessage;
 import dev.parley.bus.Problem;
+import dev.parley.bus.ListOrder;
 import dev.parley.bus.Reply;
+import dev.parley.bus.Requests;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,9 +21,6 @@ import java.util.UUID;
 
 /** Appending messages (gapless seq per conversation) and paging through history. */
 final class MessageStore {
-
-  private static final int DEFAULT_LIMIT = 20;
-  private static final int MAX_LIMIT = 100;
 
   private final Pool pool;
   private final CachedReads cache;
@@ -52,8 +51,8 @@ final class MessageStore {
       List<Tuple> batch = new ArrayList<>(messages.size());
       for (int i = 0; i < messages.size(); i++) {
         NewMessage m = messages.get(i);
-        batch.add(Tuple.from(new Object[] {conversationId, firstSeq + i, UUID.randomUUID(), m.role(), m.content(),
-            m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls(), m.status()}));
+        batch.add(Tuple.from(new Object[] {conversationId, firstSeq + i, UUID.randomUUID(), m.role().wire(), m.content(),
+            m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls(), m.status().wire()}));
       }
       JsonObject conversation = Rows.conversation(row);
       return tx.preparedQuery(SqlQueries.insertMessage()).executeBatch(batch)
@@ -62,15 +61,12 @@ final class MessageStore {
   }
 
   /** One page of history; see docs/architecture.md for the cursor rules. */
-  Future<Reply> list(String owner, JsonObject query) {
-    UUID conversationId = Ids.conversation(query.getValue("conversation_id"));
-    int limit = limit(query);
-    boolean descending = "desc".equals(query.getString("order", "asc"));
-    if (!descending && !"asc".equals(query.getString("order", "asc"))) {
-      throw Problem.invalid("/order", "order must be asc or desc");
-    }
-    UUID after = Ids.cursor(query.getValue("after"), "/after");
-    UUID before = Ids.cursor(query.getValue("before"), "/before");
+  Future<Reply> list(String owner, Requests.ListMessages query) {
+    UUID conversationId = query.conversationId();
+    int limit = query.limit();
+    boolean descending = query.order() == ListOrder.DESC;
+    UUID after = query.after();
+    UUID before = query.before();
     if (cache == null) {
       return fromDatabase(owner, conversationId, limit, descending, after, before);
     }
@@ -139,17 +135,6 @@ final class MessageStore {
     Tuple params = Tuple.of(conversationId, q.lower(), q.upper(), limit + 1);
     String sql = q.scanDescending() ? SqlQueries.messagesDescending() : SqlQueries.messagesAscending();
     return pool.preparedQuery(sql).execute(params).map(rows -> Reply.ok(q.page(Rows.messages(rows))));
-  }
-
-  static int limit(JsonObject query) {
-    Object value = query.getValue("limit");
-    if (value == null) {
-      return DEFAULT_LIMIT;
-    }
-    if (!(value instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 1 || n.intValue() > MAX_LIMIT) {
-      throw Problem.invalid("/limit", "limit must be a whole number from 1 to " + MAX_LIMIT);
-    }
-    return n.intValue();
   }
 
   private static JsonArray collect(RowSet<Row> inserted) {

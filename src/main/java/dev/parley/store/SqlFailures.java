@@ -1,10 +1,13 @@
 package dev.parley.store;
 
 import dev.parley.bus.Problem;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
 import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 
 /** The one place where database failures become problems. Never exposes SQL or internals. */
 final class SqlFailures {
@@ -12,8 +15,12 @@ final class SqlFailures {
   private SqlFailures() {
   }
 
-  /** The problem for {@code failure}, or null when it is unexpected (a server error to log). */
-  static Problem toProblem(Throwable failure) {
+  /** The problem for {@code failure}; empty when it is unexpected (a server error to log). */
+  static Optional<Problem> toProblem(Throwable failure) {
+    return Optional.ofNullable(known(failure));
+  }
+
+  private static Problem known(Throwable failure) {
     if (failure instanceof Problem problem) {
       return problem;
     }
@@ -37,25 +44,24 @@ final class SqlFailures {
           return null;
       }
     }
-    if (isConnectionFailure(failure) || isPoolTimeout(failure)) {
+    if (isConnectionFailure(failure)) {
       return Problem.unavailable("The database is not available right now; retry later");
     }
     return null;
   }
 
-  /** A closed, refused or reset connection anywhere in the cause chain (SocketException, IOException, ...). */
+  /**
+   * A closed, refused or reset connection anywhere in the cause chain (SocketException,
+   * IOException, ...), or no connection to be had: the pool's wait for one timed out or its
+   * queue is full. Decided by type, never by message text.
+   */
   private static boolean isConnectionFailure(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof ClosedConnectionException || t instanceof IOException) {
+      if (t instanceof ClosedConnectionException || t instanceof IOException || t instanceof TimeoutException
+          || t instanceof ConnectionPoolTooBusyException) {
         return true;
       }
     }
     return false;
-  }
-
-  private static boolean isPoolTimeout(Throwable failure) {
-    String message = failure.getMessage();
-    return message != null && (message.contains("Timeout") || message.contains("timeout")
-        || message.contains("Connection refused") || message.contains("connection closed"));
   }
 }

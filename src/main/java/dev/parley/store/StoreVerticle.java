@@ -1,10 +1,13 @@
 package dev.parley.store;
 
+import dev.parley.bus.InternalAddresses;
 import dev.parley.db.Pools;
 import dev.parley.bus.InputRules;
 import dev.parley.bus.NewMessage;
 import dev.parley.bus.Addresses;
 import dev.parley.bus.BusHeaders;
+import dev.parley.bus.Requests;
+import dev.parley.bus.BusEndpoint;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
 import dev.parley.cache.HistoryCache;
@@ -15,9 +18,7 @@ import dev.parley.ops.Audit;
 import dev.parley.ops.NodeState;
 import dev.parley.ops.ParleyMetrics;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
@@ -48,11 +49,7 @@ public final class StoreVerticle extends VerticleBase {
   private MessageStore messages;
   private ConversationStore conversations;
   private IdempotentWrites idempotent;
-
-  @FunctionalInterface
-  private interface Operation {
-    Future<Reply> apply(String owner, JsonObject body, MultiMap headers);
-  }
+  private BusEndpoint endpoint;
 
   @Override
   public Future<?> start() {
@@ -75,45 +72,80 @@ public final class StoreVerticle extends VerticleBase {
     JsonObject idem = config.getJsonObject("idempotency");
     idempotent = new IdempotentWrites(pool, idem.getInteger("lease_seconds"), idem.getInteger("retention_hours"));
 
-    serve(Addresses.CONVERSATIONS_CREATE, this::createConversation);
-    serve(Addresses.CONVERSATIONS_LIST, (owner, body, headers) -> conversations.list(owner, body));
-    serve(Addresses.CONVERSATIONS_GET, (owner, body, headers) -> conversations.get(owner, body));
-    serve(Addresses.CONVERSATIONS_UPDATE, (owner, body, headers) -> conversations.update(owner, body, rules)
-        .compose(reply -> invalidated(owner, body.getValue("id"), reply)));
-    serve(Addresses.CONVERSATIONS_DELETE, (owner, body, headers) -> conversations.delete(owner, body)
-        .compose(reply -> invalidated(owner, body.getValue("id"), reply)));
-    serve(Addresses.MESSAGES_APPEND, this::appendMessages);
-    serve(Addresses.TURN_APPEND, this::appendForTurn);
-    serve(Addresses.MESSAGES_LIST, (owner, body, headers) -> messages.list(owner, body));
-    serve(Addresses.USERS_ERASE, (owner, body, headers) -> conversations.erase(owner)
-        .compose(reply -> cache == null ? Future.succeededFuture(reply) : cache.eraseUser(owner).map(reply)));
+    endpoint = BusEndpoint.of(vertx, config, SqlFailures::toProblem, new BusEndpoint.Observer() {
+      @Override
+      public void succeeded(BusEndpoint.Request request, Reply reply) {
+        NodeState.degraded(vertx, NodeState.Backend.POSTGRES, false);
+        if (reply.replayed()) {
+          metrics.idempotentReplay();
+        }
+      }
+
+      @Override
+      public void failed(BusEndpoint.Request request, Problem problem) {
+        if (problem.status() == 503) {
+          NodeState.degraded(vertx, NodeState.Backend.POSTGRES, true);
+        }
+      }
+    });
+    // Public: the operations of the HTTP API.
+    user(Addresses.CONVERSATIONS_CREATE, this::createConversation);
+    user(Addresses.CONVERSATIONS_LIST, r -> conversations.list(r.user(), Requests.ListConversations.fromJson(r.body())));
+    user(Addresses.CONVERSATIONS_GET, r -> {
+      UUID id = Requests.ConversationId.fromJson(r.body()).id();
+      return conversations.get(r.user(), id).andThen(audit(r, "read", id));
+    });
+    user(Addresses.CONVERSATIONS_UPDATE, r -> {
+      Requests.UpdateConversation change = Requests.UpdateConversation.fromJson(r.body(), rules);
+      return conversations.update(r.user(), change).compose(reply -> invalidated(r.user(), change.id(), reply))
+          .andThen(audit(r, "change", change.id()));
+    });
+    user(Addresses.CONVERSATIONS_DELETE, r -> {
+      UUID id = Requests.ConversationId.fromJson(r.body()).id();
+      return conversations.delete(r.user(), id).compose(reply -> invalidated(r.user(), id, reply))
+          .andThen(audit(r, "delete", id));
+    });
+    user(Addresses.MESSAGES_APPEND, this::appendMessages);
+    user(Addresses.MESSAGES_LIST, r -> {
+      Requests.ListMessages query = Requests.ListMessages.fromJson(r.body());
+      return messages.list(r.user(), query).andThen(audit(r, "read", query.conversationId()));
+    });
+    user(Addresses.USERS_ERASE, r -> {
+      Requests.EraseUser.fromJson(r.body());
+      return conversations.erase(r.user())
+          .compose(reply -> cache == null ? Future.succeededFuture(reply) : cache.eraseUser(r.user()).map(reply))
+          .andThen(audit(r, "erase", null));
+    });
+    // Internal: chat turns' plumbing.
+    user(InternalAddresses.TURN_APPEND, this::appendForTurn);
     ContextReader context = new ContextReader(pool);
-    serve(Addresses.MESSAGES_CONTEXT, (owner, body, headers) -> context.read(owner, body));
-    serve(Addresses.CONVERSATIONS_SUMMARY, (owner, body, headers) -> conversations.updateSummary(owner, body)
-        .compose(reply -> invalidated(owner, body.getValue("id"), reply)));
-    serve(Addresses.IDEMPOTENCY_CLAIM, (owner, body, headers) -> idempotent.claimLeased(owner, requiredKey(headers),
-            headers.get(BusHeaders.REQUEST_HASH), body.getString("operation", ""), attempt(body.getValue("attempt")))
+    user(InternalAddresses.MESSAGES_CONTEXT, r -> context.read(r.user(), r.body()));
+    user(InternalAddresses.CONVERSATIONS_SUMMARY, r -> {
+      UUID id = uuid(r.body().getValue("id"), "id");
+      return conversations.updateSummary(r.user(), id, r.body().getString("summary"), r.body().getLong("upto_seq"))
+          .compose(reply -> invalidated(r.user(), id, reply));
+    });
+    user(InternalAddresses.IDEMPOTENCY_CLAIM, r -> idempotent.claimLeased(r.user(), requiredKey(r),
+            r.header(BusHeaders.REQUEST_HASH), r.body().getString("operation", ""), uuid(r.body().getValue("attempt"), "attempt"))
         .map(claim -> claim instanceof IdempotentWrites.Claim.Replay replay ? replay.reply()
             : Reply.ok(new JsonObject().put("claimed", true).put("progress", ((IdempotentWrites.Claim.Held) claim).progress()))));
-    serve(Addresses.IDEMPOTENCY_COMPLETE, (owner, body, headers) -> idempotent.complete(pool, owner, requiredKey(headers),
-            attempt(body.getValue("attempt")), new Reply(body.getInteger("status"), body.getJsonObject("response"), false))
+    user(InternalAddresses.IDEMPOTENCY_COMPLETE, r -> idempotent.complete(pool, r.user(), requiredKey(r),
+            uuid(r.body().getValue("attempt"), "attempt"),
+            new Reply(r.body().getInteger("status"), r.body().getJsonObject("response"), false))
         .map(Reply.noContent()));
-    serve(Addresses.IDEMPOTENCY_RELEASE, (owner, body, headers) -> idempotent.release(owner, requiredKey(headers),
-            attempt(body.getValue("attempt")))
+    user(InternalAddresses.IDEMPOTENCY_RELEASE, r -> idempotent.release(r.user(), requiredKey(r),
+            uuid(r.body().getValue("attempt"), "attempt"))
         .map(Reply.noContent()));
-    vertx.eventBus().<Object>consumer(Addresses.IDEMPOTENCY_RENEW, msg -> {
+    endpoint.serve(InternalAddresses.IDEMPOTENCY_RENEW, BusEndpoint.Caller.SERVICE, r -> {
       List<UUID> attempts = new ArrayList<>();
-      try {
-        ((JsonObject) msg.body()).getJsonArray("attempts").forEach(a -> attempts.add(attempt(a)));
-      } catch (RuntimeException malformed) {
-        Problem.badRequest("The body must be {attempts: [uuid, ...]}").failOn(msg);
-        return;
+      if (!(r.body().getValue("attempts") instanceof io.vertx.core.json.JsonArray list)) {
+        throw Problem.badRequest("The body must be {attempts: [uuid, ...]}");
       }
-      idempotent.renew(attempts).onComplete(ar -> msg.reply(null));
+      list.forEach(a -> attempts.add(uuid(a, "attempts")));
+      return idempotent.renew(attempts).map(Reply.noContent());
     });
-    vertx.eventBus().consumer(Addresses.STORE_HEALTH, msg -> pool.preparedQuery(SqlQueries.ping()).execute()
-        .onSuccess(rows -> msg.reply(new JsonObject().put("database", "UP")))
-        .onFailure(e -> msg.fail(503, "database unreachable")));
+    endpoint.serve(InternalAddresses.STORE_HEALTH, BusEndpoint.Caller.SERVICE, r -> pool.preparedQuery(SqlQueries.ping())
+        .execute().map(rows -> Reply.ok(new JsonObject().put("database", "UP"))));
     vertx.setPeriodic(PURGE_EVERY_MS, id -> idempotent.purgeExpired()
         .onFailure(e -> LOG.warn("Purging expired idempotency keys failed: {}", e.getClass().getSimpleName())));
     // Prove the database answers before the verticle counts as started.
@@ -134,23 +166,54 @@ public final class StoreVerticle extends VerticleBase {
     return config().getJsonObject("store", new JsonObject()).getInteger("instances", 1);
   }
 
-  private Future<Reply> createConversation(String owner, JsonObject body, MultiMap headers) {
-    String title = rules.title(body);
-    JsonObject metadata = rules.metadata(body.getValue("metadata"), "/metadata");
-    List<NewMessage> first = rules.messages(body.getValue("messages"), "/messages", 0);
-    return tokens.count(first).compose(counted -> idempotent.run(owner, headers.get(BusHeaders.IDEMPOTENCY_KEY),
-        headers.get(BusHeaders.REQUEST_HASH), Addresses.CONVERSATIONS_CREATE,
-        tx -> conversations.create(tx, owner, title, metadata, counted)));
+  private void user(String address, BusEndpoint.Operation operation) {
+    endpoint.serve(address, BusEndpoint.Caller.USER, operation);
   }
 
-  private Future<Reply> appendMessages(String owner, JsonObject body, MultiMap headers) {
-    var conversationId = Ids.conversation(body.getValue("conversation_id"));
-    List<NewMessage> batch = rules.messages(body.getValue("messages"), "/messages", 1);
-    return tokens.count(batch).compose(counted -> idempotent.run(owner, headers.get(BusHeaders.IDEMPOTENCY_KEY),
-        headers.get(BusHeaders.REQUEST_HASH), Addresses.MESSAGES_APPEND + ":" + conversationId,
-        tx -> messages.append(tx, owner, conversationId, counted)
+  /** Records a successful operation in the audit trail (ids only). */
+  private static io.vertx.core.Handler<io.vertx.core.AsyncResult<Reply>> audit(BusEndpoint.Request request, String action,
+                                                                              UUID conversationId) {
+    return ar -> {
+      if (ar.succeeded()) {
+        Audit.record(action, request.user(), conversationId == null ? null : conversationId.toString(),
+            request.requestId());
+      }
+    };
+  }
+
+  private Future<Reply> createConversation(BusEndpoint.Request r) {
+    Requests.CreateConversation create = Requests.CreateConversation.fromJson(r.body(), rules);
+    return tokens.count(create.messages()).compose(counted -> idempotent.run(r.user(), r.header(BusHeaders.IDEMPOTENCY_KEY),
+        r.header(BusHeaders.REQUEST_HASH), Addresses.CONVERSATIONS_CREATE,
+        tx -> conversations.create(tx, r.user(), create.title(), create.metadata(), counted)))
+        .andThen(ar -> {
+          if (ar.succeeded() && !ar.result().replayed()) {
+            metrics.conversationCreated();
+            metrics.messagesAppended(ar.result().body().getInteger("message_count"));
+            Audit.record("create", r.user(), ar.result().body().getString("id"), r.requestId());
+          }
+        });
+  }
+
+  private Future<Reply> appendMessages(BusEndpoint.Request r) {
+    Requests.AppendMessages append = Requests.AppendMessages.fromJson(r.body(), rules);
+    UUID conversationId = append.conversationId();
+    return tokens.count(append.messages()).compose(counted -> idempotent.run(r.user(), r.header(BusHeaders.IDEMPOTENCY_KEY),
+        r.header(BusHeaders.REQUEST_HASH), Addresses.MESSAGES_APPEND + ":" + conversationId,
+        tx -> messages.append(tx, r.user(), conversationId, counted)
             .map(appended -> Reply.created(listOf(appended)))))
-        .compose(reply -> invalidated(owner, conversationId, reply));
+        .compose(reply -> invalidated(r.user(), conversationId, reply))
+        .andThen(appended(r, conversationId));
+  }
+
+  /** Metrics and audit of an append that was not a replay. */
+  private io.vertx.core.Handler<io.vertx.core.AsyncResult<Reply>> appended(BusEndpoint.Request r, UUID conversationId) {
+    return ar -> {
+      if (ar.succeeded() && !ar.result().replayed()) {
+        metrics.messagesAppended(ar.result().body().getJsonArray("data").size());
+        Audit.record("change", r.user(), conversationId.toString(), r.requestId());
+      }
+    };
   }
 
   /**
@@ -160,12 +223,13 @@ public final class StoreVerticle extends VerticleBase {
    * ({@code turn_response} with the stored answer as its message). Answers are stored whole: the
    * model's output is bounded by max_tokens, not by the input limit on what clients send.
    */
-  private Future<Reply> appendForTurn(String owner, JsonObject body, MultiMap headers) {
-    UUID conversationId = Ids.conversation(body.getValue("conversation_id"));
-    String key = headers.get(BusHeaders.IDEMPOTENCY_KEY);
-    UUID attempt = key == null ? null : attempt(headers.get(BusHeaders.TURN_ATTEMPT));
-    List<NewMessage> batch = rules.answerMessages(body.getValue("messages"), "/messages");
-    JsonObject turnResponse = body.getJsonObject("turn_response");
+  private Future<Reply> appendForTurn(BusEndpoint.Request r) {
+    String owner = r.user();
+    UUID conversationId = uuid(r.body().getValue("conversation_id"), "conversation_id");
+    String key = r.header(BusHeaders.IDEMPOTENCY_KEY);
+    UUID attempt = key == null ? null : uuid(r.header(BusHeaders.TURN_ATTEMPT), "turn-attempt");
+    List<NewMessage> batch = rules.answerMessages(r.body().getValue("messages"), "/messages");
+    JsonObject turnResponse = r.body().getJsonObject("turn_response");
     return tokens.count(batch).compose(counted -> pool.withTransaction(tx -> messages.append(tx, owner, conversationId, counted)
         .compose(appended -> {
           JsonObject first = appended.getJsonArray("messages").getJsonObject(0);
@@ -175,14 +239,16 @@ public final class StoreVerticle extends VerticleBase {
               : idempotent.complete(tx, owner, key, attempt, Reply.ok(turnResponse.copy().put("message", first)));
           return bookkeeping.map(done -> Reply.created(listOf(appended)));
         })))
-        .compose(reply -> invalidated(owner, conversationId, reply));
+        .compose(reply -> invalidated(owner, conversationId, reply))
+        .andThen(appended(r, conversationId));
   }
 
-  private static UUID attempt(Object value) {
+  /** A UUID member of an internal request; 400 when it is not one. */
+  private static UUID uuid(Object value, String name) {
     try {
       return UUID.fromString(String.valueOf(value));
     } catch (IllegalArgumentException e) {
-      throw Problem.badRequest("The turn attempt must be a UUID");
+      throw Problem.invalid("/" + name, name + " must be a UUID");
     }
   }
 
@@ -191,16 +257,12 @@ public final class StoreVerticle extends VerticleBase {
    * acknowledged, so no later read can miss it. A replay does it again: the first attempt may
    * have died between its commit and its invalidation.
    */
-  private Future<Reply> invalidated(String owner, Object conversationId, Reply reply) {
-    if (cache == null) {
-      return Future.succeededFuture(reply);
-    }
-    return cache.invalidate(owner, conversationId instanceof java.util.UUID id ? id : Ids.conversation(conversationId))
-        .map(reply);
+  private Future<Reply> invalidated(String owner, UUID conversationId, Reply reply) {
+    return cache == null ? Future.succeededFuture(reply) : cache.invalidate(owner, conversationId).map(reply);
   }
 
-  private static String requiredKey(MultiMap headers) {
-    String key = headers.get(BusHeaders.IDEMPOTENCY_KEY);
+  private static String requiredKey(BusEndpoint.Request r) {
+    String key = r.header(BusHeaders.IDEMPOTENCY_KEY);
     if (key == null || key.isEmpty()) {
       throw Problem.badRequest("The idempotency-key header is required");
     }
@@ -213,76 +275,5 @@ public final class StoreVerticle extends VerticleBase {
         .put("first_id", data.getJsonObject(0).getString("id"))
         .put("last_id", data.getJsonObject(data.size() - 1).getString("id"))
         .put("has_more", false);
-  }
-
-  private void serve(String address, Operation operation) {
-    vertx.eventBus().<Object>consumer(address, msg -> {
-      Future<Reply> result;
-      try {
-        String owner = msg.headers().get(BusHeaders.USER);
-        if (owner == null || owner.isBlank()) {
-          throw Problem.badRequest("The user header is required");
-        }
-        Object body = msg.body();
-        if (body != null && !(body instanceof JsonObject)) {
-          throw Problem.badRequest("The request body must be a JSON object");
-        }
-        JsonObject json = body == null ? new JsonObject() : (JsonObject) body;
-        InputRules.checkText(json, "");
-        result = operation.apply(owner, json, msg.headers());
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
-      }
-      JsonObject request = msg.body() instanceof JsonObject json ? json : new JsonObject();
-      result.onSuccess(reply -> {
-        observe(address, msg.headers(), request, reply);
-        reply.sendTo(msg);
-      }).onFailure(failure -> fail(msg, address, failure));
-    });
-  }
-
-  /** Metrics and the audit trail of a successful operation. */
-  private void observe(String address, MultiMap headers, JsonObject request, Reply reply) {
-    NodeState.degraded(vertx, NodeState.Backend.POSTGRES, false);
-    if (reply.replayed()) {
-      metrics.idempotentReplay();
-      return;
-    }
-    String user = headers.get(BusHeaders.USER);
-    String requestId = headers.get(BusHeaders.REQUEST_ID);
-    switch (address) {
-      case Addresses.CONVERSATIONS_CREATE -> {
-        metrics.conversationCreated();
-        metrics.messagesAppended(reply.body().getInteger("message_count"));
-        Audit.record("create", user, reply.body().getString("id"), requestId);
-      }
-      case Addresses.MESSAGES_APPEND, Addresses.TURN_APPEND -> {
-        metrics.messagesAppended(reply.body().getJsonArray("data").size());
-        Audit.record("change", user, request.getString("conversation_id"), requestId);
-      }
-      case Addresses.CONVERSATIONS_GET -> Audit.record("read", user, request.getString("id"), requestId);
-      case Addresses.MESSAGES_LIST -> Audit.record("read", user, request.getString("conversation_id"), requestId);
-      case Addresses.CONVERSATIONS_UPDATE -> Audit.record("change", user, request.getString("id"), requestId);
-      case Addresses.CONVERSATIONS_DELETE -> Audit.record("delete", user, request.getString("id"), requestId);
-      case Addresses.USERS_ERASE -> Audit.record("erase", user, null, requestId);
-      default -> {
-        // reads for context assembly and bookkeeping addresses are not audited one by one
-      }
-    }
-  }
-
-  private void fail(Message<?> msg, String address, Throwable failure) {
-    Problem problem = SqlFailures.toProblem(failure);
-    if (problem == null) {
-      // Class and SQL state only: database messages can quote the values that were sent.
-      LOG.error("Unexpected failure on {} (request {}): {} {}", address, msg.headers().get(BusHeaders.REQUEST_ID),
-          failure.getClass().getName(), failure instanceof io.vertx.pgclient.PgException pg ? pg.getSqlState() : "");
-      LOG.debug("Unexpected failure", failure);
-      problem = Problem.internal();
-    }
-    if (problem.status() == 503) {
-      NodeState.degraded(vertx, NodeState.Backend.POSTGRES, true);
-    }
-    problem.failOn(msg);
   }
 }

@@ -1,5 +1,6 @@
 package dev.parley.store;
 
+import dev.parley.bus.Role;
 import dev.parley.bus.NewMessage;
 import java.util.List;
 
@@ -14,7 +15,7 @@ public final class Titles {
   /** The title for a conversation whose first user message is in {@code messages}, or null. */
   public static String fromMessages(List<NewMessage> messages) {
     for (NewMessage m : messages) {
-      if ("user".equals(m.role())) {
+      if (m.role() == Role.USER) {
         return fromText(m.content());
       }
     }

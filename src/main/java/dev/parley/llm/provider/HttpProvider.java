@@ -1,6 +1,5 @@
 package dev.parley.llm.provider;
 
-import dev.parley.llm.provider.ProviderException;
 import dev.parley.llm.provider.ProviderException.Kind;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

@@ -1,6 +1,5 @@
 package dev.parley.llm.provider;
 
-import dev.parley.llm.provider.ProviderException;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;

@@ -1,0 +1,31 @@
+package dev.parley.bus;
+
+/**
+ * Parley's own plumbing between its verticles, under {@code parley.internal.}: not an API, may
+ * change in any release, documented in docs/architecture.md. Callers are Parley's verticles.
+ */
+public final class InternalAddresses {
+
+  public static final String PREFIX = "parley.internal.";
+
+  /** Store: the newest messages of a conversation that fit a token room (context assembly). */
+  public static final String MESSAGES_CONTEXT = PREFIX + "messages.context";
+  /** Store: a newer rolling summary of a conversation. */
+  public static final String CONVERSATIONS_SUMMARY = PREFIX + "conversations.summary";
+  /** Store: a chat turn's idempotency key, claimed under a lease for one attempt. */
+  public static final String IDEMPOTENCY_CLAIM = PREFIX + "idempotency.claim";
+  public static final String IDEMPOTENCY_COMPLETE = PREFIX + "idempotency.complete";
+  public static final String IDEMPOTENCY_RELEASE = PREFIX + "idempotency.release";
+  public static final String IDEMPOTENCY_RENEW = PREFIX + "idempotency.renew";
+  /** Store: a chat turn's own appends (its user message, its answer), with the key's bookkeeping. */
+  public static final String TURN_APPEND = PREFIX + "turn.append";
+  /** Store: whether the database answers (readiness). */
+  public static final String STORE_HEALTH = PREFIX + "store.health";
+  /** LLM: one completion against a model named in the request. */
+  public static final String LLM_COMPLETE = PREFIX + "llm.complete";
+  /** Store: one provider call attempt for the call log (fire and forget). */
+  public static final String LLM_CALLS_RECORD = PREFIX + "llm.calls.record";
+
+  private InternalAddresses() {
+  }
+}

@@ -1,0 +1,271 @@
+package dev.parley.bus;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The request of each public address ({@link Addresses}), typed. {@code fromJson} is the bus edge:
+ * it applies exactly the rules of the HTTP contract (openapi.yaml) plus Parley's input limits
+ * ({@link InputRules}), and throws a 400 problem that points at the first wrong value, before
+ * anything is read or written. Bodies reject members the contract does not declare; list queries,
+ * like HTTP query strings, ignore them. {@code toJson} is the wire form a client sends.
+ */
+public final class Requests {
+
+  private Requests() {
+  }
+
+  /** parley.conversations.create: {title?, metadata?, messages?}. */
+  public record CreateConversation(String title, JsonObject metadata, List<NewMessage> messages) {
+
+    private static final Set<String> FIELDS = Set.of("title", "metadata", "messages");
+
+    public static CreateConversation fromJson(JsonObject body, InputRules rules) {
+      Fields.only(body, "", FIELDS);
+      return new CreateConversation(rules.title(body), rules.metadata(body.getValue("metadata"), "/metadata"),
+          rules.messages(body.getValue("messages"), "/messages", 0));
+    }
+
+    public JsonObject toJson() {
+      JsonObject json = new JsonObject();
+      if (title != null) {
+        json.put("title", title);
+      }
+      if (metadata != null && !metadata.isEmpty()) {
+        json.put("metadata", metadata);
+      }
+      if (messages != null && !messages.isEmpty()) {
+        json.put("messages", new JsonArray(messages.stream().map(NewMessage::toJson).toList()));
+      }
+      return json;
+    }
+  }
+
+  /** parley.conversations.list: {limit? (1..100, 20), archived? (false), after? (a conversation id)}. */
+  public record ListConversations(int limit, boolean archived, UUID after) {
+
+    public static ListConversations fromJson(JsonObject query) {
+      Integer limit = Fields.integer(query, "limit", "/limit", 1, Pages.MAX_LIMIT);
+      Boolean archived = Fields.bool(query, "archived");
+      return new ListConversations(limit == null ? Pages.DEFAULT_LIMIT : limit, Boolean.TRUE.equals(archived),
+          Fields.uuid(query, "after", false));
+    }
+
+    public JsonObject toJson() {
+      return new JsonObject().put("limit", limit).put("archived", archived)
+          .put("after", after == null ? null : after.toString());
+    }
+  }
+
+  /** parley.conversations.get and parley.conversations.delete: {id}. */
+  public record ConversationId(UUID id) {
+
+    private static final Set<String> FIELDS = Set.of("id");
+
+    public static ConversationId fromJson(JsonObject body) {
+      Fields.only(body, "", FIELDS);
+      return new ConversationId(Fields.uuid(body, "id", true));
+    }
+
+    public JsonObject toJson() {
+      return new JsonObject().put("id", id.toString());
+    }
+  }
+
+  /**
+   * parley.conversations.update: {id, title?, metadata?, archived?}. A title given as null goes
+   * back to the automatic title; absent members are left as they are.
+   */
+  public record UpdateConversation(UUID id, boolean titleGiven, String title, JsonObject metadata, Boolean archived) {
+
+    private static final Set<String> FIELDS = Set.of("id", "title", "metadata", "archived");
+
+    public static UpdateConversation fromJson(JsonObject body, InputRules rules) {
+      Fields.only(body, "", FIELDS);
+      UUID id = Fields.uuid(body, "id", true);
+      Object metadata = body.getValue("metadata");
+      return new UpdateConversation(id, body.containsKey("title"), rules.title(body),
+          metadata == null ? null : rules.metadata(metadata, "/metadata"), Fields.bool(body, "archived"));
+    }
+
+    public JsonObject toJson() {
+      JsonObject json = new JsonObject().put("id", id.toString());
+      if (titleGiven) {
+        json.put("title", title);
+      }
+      if (metadata != null) {
+        json.put("metadata", metadata);
+      }
+      if (archived != null) {
+        json.put("archived", archived);
+      }
+      return json;
+    }
+  }
+
+  /** parley.messages.append: {conversation_id, messages: [1..limits.messages_per_request]}. */
+  public record AppendMessages(UUID conversationId, List<NewMessage> messages) {
+
+    private static final Set<String> FIELDS = Set.of("conversation_id", "messages");
+
+    public static AppendMessages fromJson(JsonObject body, InputRules rules) {
+      Fields.only(body, "", FIELDS);
+      UUID id = Fields.uuid(body, "conversation_id", true);
+      return new AppendMessages(id, rules.messages(body.getValue("messages"), "/messages", 1));
+    }
+
+    public JsonObject toJson() {
+      return new JsonObject().put("conversation_id", conversationId.toString())
+          .put("messages", new JsonArray(messages.stream().map(NewMessage::toJson).toList()));
+    }
+  }
+
+  /** parley.messages.list: {conversation_id, limit?, order? (asc), after?, before?}. */
+  public record ListMessages(UUID conversationId, int limit, ListOrder order, UUID after, UUID before) {
+
+    public static ListMessages fromJson(JsonObject query) {
+      UUID id = Fields.uuid(query, "conversation_id", true);
+      Integer limit = Fields.integer(query, "limit", "/limit", 1, Pages.MAX_LIMIT);
+      ListOrder order = Fields.oneOf(ListOrder.class, query.getValue("order"), "/order", "order", ListOrder.ASC);
+      return new ListMessages(id, limit == null ? Pages.DEFAULT_LIMIT : limit, order,
+          Fields.uuid(query, "after", false), Fields.uuid(query, "before", false));
+    }
+
+    public JsonObject toJson() {
+      return new JsonObject().put("conversation_id", conversationId.toString()).put("limit", limit)
+          .put("order", order.wire()).put("after", after == null ? null : after.toString())
+          .put("before", before == null ? null : before.toString());
+    }
+  }
+
+  /**
+   * parley.chat.turn — {conversation_id?, message: string | {content, sources?, metadata?}, model?,
+   * system?, max_output_tokens?, context?: {strategy?, last_n?, max_prompt_tokens?}} — and
+   * parley.chat.context, the same without a required message and with the conversation_id
+   * required. Streaming on the bus is asked for with the stream-address header, not a member.
+   */
+  public record ChatTurn(UUID conversationId, String content, JsonArray sources, JsonObject metadata, String model,
+                         String system, Integer maxOutputTokens, ContextStrategy strategy, int lastN,
+                         Integer maxPromptTokens) {
+
+    private static final Set<String> FIELDS = Set.of("conversation_id", "message", "model", "system",
+        "max_output_tokens", "context");
+    private static final Set<String> MESSAGE_FIELDS = Set.of("content", "sources", "metadata");
+    private static final Set<String> CONTEXT_FIELDS = Set.of("strategy", "last_n", "max_prompt_tokens");
+
+    /** A chat turn: the message is required, the conversation is optional (absent: a new one). */
+    public static ChatTurn turn(JsonObject body, InputRules rules) {
+      return parse(body, rules, false);
+    }
+
+    /** A context dry run: the conversation is required, the message optional. */
+    public static ChatTurn dryRun(JsonObject body, InputRules rules) {
+      return parse(body, rules, true);
+    }
+
+    private static ChatTurn parse(JsonObject body, InputRules rules, boolean dryRun) {
+      if (body.containsKey("stream")) {
+        throw Problem.invalid("/stream", "stream is not a member on the bus: set the stream-address header to stream");
+      }
+      Fields.only(body, "", FIELDS);
+      UUID conversation = Fields.uuid(body, "conversation_id", dryRun);
+      Object message = body.getValue("message");
+      String content;
+      JsonArray sources = null;
+      JsonObject metadata = null;
+      if (message instanceof String s) {
+        content = s;
+      } else if (message instanceof JsonObject m) {
+        Fields.only(m, "/message", MESSAGE_FIELDS);
+        if (!(m.getValue("content") instanceof String s)) {
+          throw Problem.invalid("/message/content", "content must be a string");
+        }
+        content = s;
+        sources = Fields.array(m, "sources", "/message/sources");
+        if (m.getValue("metadata") != null) {
+          metadata = rules.metadata(m.getValue("metadata"), "/message/metadata");
+        }
+      } else if (message == null && dryRun) {
+        content = null;
+      } else {
+        throw Problem.invalid("/message", "message must be a string or an object with content");
+      }
+      int maxChars = rules.limits().contentChars();
+      if (content != null && content.isBlank()) {
+        throw Problem.invalid("/message", "message must not be empty");
+      }
+      if (content != null && content.length() > maxChars) {
+        throw Problem.invalid("/message", "message must be at most " + maxChars + " characters");
+      }
+      String system = Fields.string(body, "system", "/system");
+      if (system != null && system.length() > maxChars) {
+        throw Problem.invalid("/system", "system must be at most " + maxChars + " characters");
+      }
+      Integer maxOutput = Fields.integer(body, "max_output_tokens", "/max_output_tokens", 1, Integer.MAX_VALUE);
+      JsonObject context = body.getValue("context") == null ? new JsonObject()
+          : Fields.object(body.getValue("context"), "/context");
+      Fields.only(context, "/context", CONTEXT_FIELDS);
+      ContextStrategy strategy = Fields.oneOf(ContextStrategy.class, context.getValue("strategy"), "/context/strategy",
+          "strategy", ContextStrategy.TOKEN_BUDGET);
+      Integer lastN = Fields.integer(context, "last_n", "/context/last_n", 1, 10_000);
+      if (strategy == ContextStrategy.LAST_N && lastN == null) {
+        throw Problem.invalid("/context/last_n", "last_n is required with strategy last_n");
+      }
+      Integer maxPrompt = Fields.integer(context, "max_prompt_tokens", "/context/max_prompt_tokens", 1,
+          Integer.MAX_VALUE);
+      return new ChatTurn(conversation, content, sources, metadata, Fields.string(body, "model", "/model"), system,
+          maxOutput, strategy, lastN == null ? 0 : lastN, maxPrompt);
+    }
+
+    /** The user message as the store takes it. */
+    public NewMessage userMessage() {
+      return new NewMessage(Role.USER, content, 0, null, sources, metadata == null ? new JsonObject() : metadata, null,
+          MessageStatus.COMPLETE);
+    }
+
+    public JsonObject toJson() {
+      JsonObject json = new JsonObject();
+      if (conversationId != null) {
+        json.put("conversation_id", conversationId.toString());
+      }
+      if (content != null) {
+        JsonObject message = new JsonObject().put("content", content);
+        if (sources != null) {
+          message.put("sources", sources);
+        }
+        if (metadata != null) {
+          message.put("metadata", metadata);
+        }
+        json.put("message", message.size() == 1 ? content : message);
+      }
+      json.put("model", model).put("system", system).put("max_output_tokens", maxOutputTokens);
+      JsonObject context = new JsonObject().put("strategy", strategy.wire());
+      if (strategy == ContextStrategy.LAST_N) {
+        context.put("last_n", lastN);
+      }
+      if (maxPromptTokens != null) {
+        context.put("max_prompt_tokens", maxPromptTokens);
+      }
+      json.put("context", context);
+      json.fieldNames().removeIf(name -> json.getValue(name) == null);
+      return json;
+    }
+  }
+
+  /** parley.users.erase: an empty body; the user in the header loses everything Parley holds for them. */
+  public record EraseUser() {
+
+    public static EraseUser fromJson(JsonObject body) {
+      Fields.only(body, "", Set.of());
+      return new EraseUser();
+    }
+
+    public JsonObject toJson() {
+      return new JsonObject();
+    }
+  }
+}
