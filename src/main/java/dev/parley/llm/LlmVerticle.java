@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -64,6 +65,17 @@ public final class LlmVerticle extends VerticleBase {
   /** Deltas sent to a stream before its client has read them, at most. */
   static final int DELTAS_AHEAD = 8;
 
+  private final LongSupplier clockMs;
+
+  public LlmVerticle() {
+    this(System::currentTimeMillis);
+  }
+
+  /** With the clock the breakers and the local model limits read (tests move it instead of waiting). */
+  LlmVerticle(LongSupplier clockMs) {
+    this.clockMs = clockMs;
+  }
+
   @Override
   public Future<?> start() {
     JsonObject config = config();
@@ -85,10 +97,10 @@ public final class LlmVerticle extends VerticleBase {
     providers.put("placeholder", new PlaceholderProvider(tokens));
     for (String name : providers.keySet()) {
       breakers.put(name, new CircuitBreaker(llm.getInteger("breaker_failures"), llm.getLong("breaker_open_ms"),
-          System::currentTimeMillis));
+          clockMs));
     }
     redis = RedisGate.create(vertx, config);
-    limiter = RedisRateLimiter.create(redis);
+    limiter = RedisRateLimiter.create(redis, clockMs);
     metrics = ParleyMetrics.of(vertx, config);
     retries = new RetryPolicy(llm.getInteger("max_attempts"), llm.getLong("backoff_base_ms"), llm.getLong("backoff_max_ms"));
     BusEndpoint.of(vertx, config, BusEndpoint.Failures.NONE, BusEndpoint.Observer.NONE)

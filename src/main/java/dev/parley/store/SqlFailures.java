@@ -38,7 +38,9 @@ final class SqlFailures {
         case "55P03":
           return Problem.unavailable("The database was busy; retry the request");
         default:
-          if (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53")) {
+          // 08: connection exceptions; 57P: shutdowns; 53: out of resources; 55000: the database does
+          // not accept connections right now (ALLOW_CONNECTIONS false, being dropped or restored).
+          if (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53") || state.equals("55000")) {
             return Problem.unavailable("The database is not available right now; retry later");
           }
           return null;

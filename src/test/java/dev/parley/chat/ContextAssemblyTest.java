@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static dev.parley.support.Eventually.eventually;
 import static dev.parley.support.ChatFixtures.tokens;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -172,11 +173,8 @@ class ContextAssemblyTest {
     JsonObject summary = new JsonObject().put("strategy", "summary");
     JsonObject first = alice.post("/v1/chat", tiny(tokens(24)).put("conversation_id", id).put("context", summary)).bodyAsJsonObject();
     assertEquals(1, first.getJsonObject("context").getInteger("messages_dropped"));
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (server.sqlLong("SELECT count(*) FROM conversations WHERE summary = 'SUMMARY-OF-EARLIER'") == 0) {
-      assertTrue(System.currentTimeMillis() < deadline, "the summary was never stored");
-      Thread.sleep(50);
-    }
+    eventually(10_000, "the summary is stored",
+        () -> server.sqlLong("SELECT count(*) FROM conversations WHERE summary = 'SUMMARY-OF-EARLIER'") > 0);
     assertEquals(1, server.sqlLong("SELECT summary_upto_seq FROM conversations WHERE id = '" + id + "'"));
     // History is never deleted.
     assertEquals(7, alice.get("/v1/conversations/" + id).bodyAsJsonObject().getInteger("message_count"));

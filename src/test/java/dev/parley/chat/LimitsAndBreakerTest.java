@@ -31,7 +31,7 @@ class LimitsAndBreakerTest {
         "PARLEY_LIMITS_USER_REQUESTS_PER_MINUTE", "2",
         "PARLEY_LLM_MAX_ATTEMPTS", "1",
         "PARLEY_LLM_BREAKER_FAILURES", "2",
-        "PARLEY_LLM_BREAKER_OPEN_MS", "800")));
+        "PARLEY_LLM_BREAKER_OPEN_MS", "60000")));
   }
 
   @AfterAll
@@ -65,8 +65,9 @@ class LimitsAndBreakerTest {
   }
 
   @Test
-  @DisplayName("The breaker opens after repeated provider failures, answers 503 without calling, then half-opens and closes")
-  void breaker() throws InterruptedException {
+  @DisplayName("The breaker opens after repeated provider failures and answers 503 with Retry-After without calling "
+      + "(half-opening on its clock: LlmVerticleTest)")
+  void breaker() {
     fake.fallback(call -> call.status(500, null, new JsonObject()));
     assertEquals(502, Http.as(server, "b1").post("/v1/chat", new JsonObject().put("message", "x")).statusCode());
     assertEquals(502, Http.as(server, "b2").post("/v1/chat", new JsonObject().put("message", "x")).statusCode());
@@ -78,10 +79,6 @@ class LimitsAndBreakerTest {
     // The Anthropic provider has a breaker of its own and is unaffected.
     fake.fallback(call -> call.reply("fine"));
     assertEquals(200, Http.as(server, "b4").post("/v1/chat", new JsonObject().put("message", "x").put("model", "claude-fake")).statusCode());
-    Thread.sleep(900);
-    // Half-open: one trial call goes out; it succeeds and closes the breaker.
-    assertEquals(200, Http.as(server, "b5").post("/v1/chat", new JsonObject().put("message", "x")).statusCode());
-    assertEquals(200, Http.as(server, "b6").post("/v1/chat", new JsonObject().put("message", "x")).statusCode());
-    assertEquals(5, fake.calls().size());
+    assertEquals(3, fake.calls().size());
   }
 }

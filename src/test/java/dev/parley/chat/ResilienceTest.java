@@ -21,10 +21,13 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static dev.parley.support.Eventually.eventually;
+import static dev.parley.support.Eventually.eventuallyGet;
 import static dev.parley.support.TestServer.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -180,20 +183,15 @@ class ResilienceTest {
         });
     sawDeltas.get(10, TimeUnit.SECONDS);
     Http user = Http.as(server, "u-gone");
-    long deadline = System.currentTimeMillis() + 10_000;
-    JsonObject assistant = null;
-    while (assistant == null) {
-      assertTrue(System.currentTimeMillis() < deadline, "no interrupted message was stored");
+    JsonObject assistant = eventuallyGet(10_000, "an interrupted message is stored", () -> {
       JsonArray conversations = user.get("/v1/conversations").bodyAsJsonObject().getJsonArray("data");
-      if (!conversations.isEmpty()) {
-        JsonArray messages = user.get("/v1/conversations/" + conversations.getJsonObject(0).getString("id") + "/messages")
-            .bodyAsJsonObject().getJsonArray("data");
-        if (messages.size() == 2) {
-          assistant = messages.getJsonObject(1);
-        }
+      if (conversations.isEmpty()) {
+        return Optional.empty();
       }
-      Thread.sleep(50);
-    }
+      JsonArray messages = user.get("/v1/conversations/" + conversations.getJsonObject(0).getString("id") + "/messages")
+          .bodyAsJsonObject().getJsonArray("data");
+      return messages.size() == 2 ? Optional.of(messages.getJsonObject(1)) : Optional.empty();
+    });
     assertEquals("interrupted", assistant.getString("status"));
     assertTrue(assistant.getString("content").startsWith("w0 w1 "), assistant.getString("content"));
     assertTrue(assistant.getString("content").length() < String.join("", pieces).length());
@@ -225,16 +223,13 @@ class ResilienceTest {
     assertEquals(1, fake.calls().size());
   }
 
+  /** The row count once it reaches {@code expected} (or the count at the time limit, for the caller to assert). */
   private static long waitForRows(String countQuery, long expected) {
-    long deadline = System.currentTimeMillis() + 5_000;
-    long count;
-    while ((count = server.sqlLong(countQuery)) < expected && System.currentTimeMillis() < deadline) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    try {
+      eventually(5_000, countQuery, () -> server.sqlLong(countQuery) >= expected);
+    } catch (AssertionError tooFew) {
+      // the caller asserts the exact count
     }
-    return count;
+    return server.sqlLong(countQuery);
   }
 }

@@ -3,6 +3,7 @@ package dev.parley.ops;
 import dev.parley.ParleyServer;
 import dev.parley.config.ParleyConfig;
 import dev.parley.support.ChatFixtures;
+import dev.parley.support.Eventually;
 import dev.parley.support.FakeProvider;
 import dev.parley.support.Http;
 import dev.parley.support.Sse;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static dev.parley.support.Eventually.eventually;
 import static dev.parley.support.TestServer.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,10 +59,10 @@ class ShutdownTest {
         fake.then(call -> client.setTimer(1_000, id -> call.reply("slow but complete")));
         Future<HttpResponse<Buffer>> inFlight = web.post(port, "127.0.0.1", "/v1/chat").putHeader("Authorization", token)
             .sendJsonObject(new JsonObject().put("message", "take your time"));
-        Thread.sleep(300);
+        eventually(5_000, "the turn reaches the provider", () -> fake.calls().size() == 1);
         Future<Void> stopped = node.stop();
-        Thread.sleep(100);
-        assertEquals(503, await(web.get(port, "127.0.0.1", "/health/ready").send()).statusCode());
+        eventually(5_000, "readiness answers 503 while draining",
+            () -> await(web.get(port, "127.0.0.1", "/health/ready").send()).statusCode() == 503);
         HttpResponse<Buffer> answer = await(inFlight);
         assertEquals(200, answer.statusCode(), answer.bodyAsString());
         assertEquals("slow but complete", answer.bodyAsJsonObject().getJsonObject("message").getString("content"));
@@ -86,7 +88,7 @@ class ShutdownTest {
       fake.then(call -> call.reply(pieces, 200, -1));
       Future<HttpResponse<Buffer>> stream = Http.as(server, "streamer").request(HttpMethod.POST, "/v1/chat")
           .sendJsonObject(new JsonObject().put("message", "long").put("stream", true));
-      Thread.sleep(600);
+      eventually(5_000, "the stream has begun", () -> !fake.calls().isEmpty() && fake.lastCall().piecesSent.get() >= 3);
       Future<Void> stopped = server.stopNode();
       HttpResponse<Buffer> response = await(stream);
       List<Sse.Event> events = Sse.parse(response.bodyAsString());
@@ -112,18 +114,7 @@ class ShutdownTest {
     builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
     Process process = builder.start();
     try {
-      HttpClient http = HttpClient.newHttpClient();
-      long deadline = System.currentTimeMillis() + 60_000;
-      boolean ready = false;
-      while (!ready && System.currentTimeMillis() < deadline) {
-        try {
-          ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-              java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (java.io.IOException notYet) {
-          Thread.sleep(200);
-        }
-      }
-      assertTrue(ready, "the process never became ready");
+      Eventually.ready(port, 60_000, process::isAlive);
       process.destroy();
       assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the process did not stop");
       assertEquals(0, process.exitValue());

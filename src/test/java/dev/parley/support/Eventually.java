@@ -19,8 +19,38 @@ public final class Eventually {
     }
   }
 
+  /** Polls {@code attempt} until it yields a value; fails with {@code what} if it never does. */
+  public static <T> T eventuallyGet(long timeoutMs, String what, java.util.function.Supplier<java.util.Optional<T>> attempt) {
+    java.util.concurrent.atomic.AtomicReference<T> found = new java.util.concurrent.atomic.AtomicReference<>();
+    eventually(timeoutMs, what, () -> {
+      attempt.get().ifPresent(found::set);
+      return found.get() != null;
+    });
+    return found.get();
+  }
+
+  /** Waits until GET /health/ready on 127.0.0.1:{@code port} answers 200 while {@code alive} holds. */
+  public static void ready(int port, long timeoutMs, BooleanSupplier alive) {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpRequest probe = java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + port + "/health/ready")).build();
+    eventually(timeoutMs, "ready on port " + port, () -> {
+      if (!alive.getAsBoolean()) {
+        throw new IllegalStateException("the process exited before it was ready");
+      }
+      try {
+        return http.send(probe, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+      } catch (java.io.IOException notYet) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
   /** A poll interval, not a wait for something to happen. */
-  static void pause(long ms) {
+  public static void pause(long ms) {
     try {
       Thread.sleep(ms);
     } catch (InterruptedException e) {

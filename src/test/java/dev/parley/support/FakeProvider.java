@@ -34,6 +34,8 @@ public final class FakeProvider implements AutoCloseable {
     public final HttpServerRequest request;
     public final JsonObject body;
     public final boolean anthropic;
+    /** Streamed pieces written so far. */
+    public final java.util.concurrent.atomic.AtomicInteger piecesSent = new java.util.concurrent.atomic.AtomicInteger();
     private final Vertx vertx;
 
     Call(Vertx vertx, HttpServerRequest request, JsonObject body) {
@@ -111,6 +113,7 @@ public final class FakeProvider implements AutoCloseable {
               .put("delta", new JsonObject().put("type", "text_delta").put("text", piece)))
           : data(new JsonObject().put("choices", new JsonArray().add(new JsonObject().put("index", 0)
               .put("delta", new JsonObject().put("content", piece))))));
+      piecesSent.incrementAndGet();
       if (gapMs > 0) {
         vertx.setTimer(gapMs, id -> streamPieces(response, pieces, index + 1, gapMs, cutAfter));
       } else {

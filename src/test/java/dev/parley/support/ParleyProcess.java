@@ -59,24 +59,8 @@ public final class ParleyProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
-  private void awaitReady() throws InterruptedException {
-    HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("the Parley process exited with " + process.exitValue());
-      }
-      try {
-        if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      Eventually.pause(100);
-    }
-    throw new IllegalStateException("the Parley process never became ready");
+  private void awaitReady() {
+    Eventually.ready(port, 60_000, process::isAlive);
   }
 
   @Override

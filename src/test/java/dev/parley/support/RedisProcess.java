@@ -65,15 +65,13 @@ public final class RedisProcess implements AutoCloseable {
     } catch (IOException e) {
       Assumptions.abort("redis-server is not on the PATH: " + e.getMessage());
     }
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < deadline) {
+    Eventually.eventually(10_000, "redis-server listens on port " + port, () -> {
       try (Socket ignored = new Socket("127.0.0.1", port)) {
-        return;
+        return true;
       } catch (IOException notYet) {
-        Eventually.pause(20);
+        return false;
       }
-    }
-    throw new IllegalStateException("redis-server did not start on port " + port);
+    });
   }
 
   private void signal(String name) {
