@@ -98,7 +98,7 @@ public final class BusEndpoint {
       request = request(msg, address, caller);
       result = operation.apply(request);
       if (result == null) {
-        result = Future.failedFuture(new IllegalStateException("operation on " + address + " returned no result"));
+        result = Future.failedFuture(new NoAnswer("returned no future"));
       }
     } catch (ClassCastException wrongType) {
       // A member of a request read before it was checked (internal addresses) has the wrong type.
@@ -119,8 +119,7 @@ public final class BusEndpoint {
           return;
         }
       }
-      fail(msg, answered, ar.succeeded() ? new IllegalStateException("operation on " + address + " answered null")
-          : ar.cause());
+      fail(msg, answered, ar.succeeded() ? new NoAnswer("completed without a reply") : ar.cause());
     });
   }
 
@@ -139,8 +138,17 @@ public final class BusEndpoint {
     return new Request(address, caller == Caller.USER ? user : null, json, msg.headers());
   }
 
+  /** An operation that broke its contract (no future, or no reply): a bug, answered as a 500. */
+  private static final class NoAnswer extends RuntimeException {
+    NoAnswer(String what) {
+      super("the operation " + what, null, false, false);
+    }
+  }
+
   private void fail(Message<Object> msg, Request request, Throwable failure) {
-    Problem problem = failure instanceof Problem p ? p : failures.explain(failure).orElseGet(() -> {
+    Optional<Problem> explained = failure instanceof Problem p ? Optional.of(p)
+        : failure instanceof NoAnswer ? Optional.empty() : failures.explain(failure);
+    Problem problem = explained.orElseGet(() -> {
       LOG.error("Unexpected failure on {} (request {}): {}", request.address(), request.requestId(),
           failure == null ? "unknown" : failure.getClass().getName());
       LOG.debug("Unexpected failure", failure);

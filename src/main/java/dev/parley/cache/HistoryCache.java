@@ -57,7 +57,7 @@ public final class HistoryCache {
   private static final String INVALIDATE = BASE + """
       redis.call('INCR', b .. ':ver')
       redis.call('EXPIRE', b .. ':ver', 86400)
-      redis.call('DEL', b .. ':conversation', b .. ':window')
+      redis.call('DEL', b .. ':conversation', b .. ':recent')
       return 1
       """;
   private static final String ERASE_USER = BASE + """
@@ -67,10 +67,22 @@ public final class HistoryCache {
       return 1
       """;
 
-  /** What a read found: the version token to fill with (null: do not fill) and the value (null: miss). */
-  public record Entry(long epoch, String token, JsonObject value) {
-    static final Entry UNAVAILABLE = new Entry(-1, null, null);
+  /** What a read found. */
+  public sealed interface Entry {
+    /** No cache to use now (no lease, Redis refused or failed): read the database, fill nothing. */
+    record Unavailable() implements Entry {
+    }
+
+    /** Not cached: read the database and fill with this version token, under this epoch. */
+    record Miss(long epoch, String token) implements Entry {
+    }
+
+    /** Cached. */
+    record Hit(JsonObject value) implements Entry {
+    }
   }
+
+  private static final Entry UNAVAILABLE = new Entry.Unavailable();
 
   private final RedisGate redis;
   private final CacheLease lease;
@@ -87,32 +99,32 @@ public final class HistoryCache {
   public Future<Entry> get(String owner, UUID conversation, String kind) {
     long epoch = lease.readableEpoch();
     if (epoch < 0) {
-      return Future.succeededFuture(Entry.UNAVAILABLE);
+      return Future.succeededFuture(UNAVAILABLE);
     }
     return redis.eval(READ, lease.namespace(), epoch, key(owner), conversation.toString(), kind).map(r -> {
       // Refused by Redis (a newer epoch) or the lease ran out while Redis answered: a plain miss.
       if (r.type() != ResponseType.MULTI || lease.readableEpoch() != epoch) {
-        return Entry.UNAVAILABLE;
+        return UNAVAILABLE;
       }
       Response value = r.get(1);
       if (value == null) {
         metrics.cache("miss");
-        return new Entry(epoch, r.get(0).toString(), null);
+        return new Entry.Miss(epoch, r.get(0).toString());
       }
       metrics.cache("hit");
-      return new Entry(epoch, r.get(0).toString(), new JsonObject(value.toBuffer()));
+      return new Entry.Hit(new JsonObject(value.toBuffer()));
     }).otherwise(e -> {
       metrics.cache("error");
-      return Entry.UNAVAILABLE;
+      return UNAVAILABLE;
     });
   }
 
-  /** Stores {@code value} if the conversation has not changed since {@code entry} was read. */
-  public void fill(String owner, UUID conversation, String kind, Entry entry, JsonObject value) {
-    if (entry.token() == null || lease.readableEpoch() != entry.epoch()) {
+  /** Stores {@code value} if the conversation has not changed since {@code miss} was read. */
+  public void fill(String owner, UUID conversation, String kind, Entry.Miss miss, JsonObject value) {
+    if (lease.readableEpoch() != miss.epoch()) {
       return;
     }
-    redis.eval(FILL, lease.namespace(), entry.epoch(), key(owner), conversation.toString(), kind, entry.token(), value.encode(), ttlSeconds)
+    redis.eval(FILL, lease.namespace(), miss.epoch(), key(owner), conversation.toString(), kind, miss.token(), value.encode(), ttlSeconds)
         .onFailure(e -> metrics.cache("error"));
   }
 

@@ -13,6 +13,7 @@ import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,18 +37,18 @@ public final class RedisGate {
     this.vertx = vertx;
   }
 
-  /** A gate when redis.url is configured, else null (no cache, local limits). */
-  public static RedisGate create(Vertx vertx, JsonObject config) {
+  /** A gate when redis.url is configured; empty without Redis (no cache, local limits). */
+  public static Optional<RedisGate> create(Vertx vertx, JsonObject config) {
     JsonObject redis = config.getJsonObject("redis");
     String url = redis.getString("url", "");
     if (url.isBlank()) {
-      return null;
+      return Optional.empty();
     }
     Redis client = Redis.createClient(vertx, new RedisOptions().setConnectionString(url)
         .setMaxPoolSize(8).setMaxPoolWaiting(1024).setMaxWaitingHandlers(4096));
-    return new RedisGate(vertx, client, redis.getLong("timeout_ms", 250L),
+    return Optional.of(new RedisGate(vertx, client, redis.getLong("timeout_ms", 250L),
         new CircuitBreaker(redis.getInteger("breaker_failures", 3), redis.getLong("breaker_open_ms", 2000L),
-            System::currentTimeMillis));
+            System::currentTimeMillis)));
   }
 
   /** Runs a Lua script; fails fast while the breaker is open. */

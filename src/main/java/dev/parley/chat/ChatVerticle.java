@@ -17,6 +17,8 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 
+import java.util.Optional;
+
 
 /**
  * Serves parley.chat.turn (one chat turn: store the user message, assemble the context, call the
@@ -26,7 +28,7 @@ import io.vertx.core.json.JsonObject;
  */
 public final class ChatVerticle extends VerticleBase {
 
-  private RedisGate redis;
+  private Optional<RedisGate> redis;
   private ParleyMetrics metrics;
   private InputRules rules;
   private ContextAssembly assembly;
@@ -59,7 +61,7 @@ public final class ChatVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     leases.close();
-    return redis == null ? Future.succeededFuture() : redis.close();
+    return redis.map(RedisGate::close).orElse(Future.succeededFuture());
   }
 
   private void count(io.vertx.core.AsyncResult<Reply> result) {

@@ -14,8 +14,8 @@ import java.util.Set;
 
 /**
  * Keeps a conversation's rolling summary current in the background, for the summary strategy: when
- * a turn left messages out, the newest of those (up to half the model's window) are merged into the
- * summary by the LLM, and the summary moves forward to just below the turn's window. History is
+ * a turn left messages out, the newest of those (up to half the model's context window) are merged into the
+ * summary by the LLM, and the summary moves forward to just below the messages the turn picked. History is
  * never deleted. At most one refresh per conversation runs at a time on a node.
  */
 final class SummaryRefresher {
@@ -43,13 +43,13 @@ final class SummaryRefresher {
         .put("per_message_tokens", perMessage)
         .put("use_summary", true)
         .put("below_seq", oldest);
-    bus.request(InternalAddresses.MESSAGES_CONTEXT, query).compose(window -> {
-      JsonArray messages = window.body().getJsonArray("messages");
+    bus.request(InternalAddresses.MESSAGES_CONTEXT, query).compose(picked -> {
+      JsonArray messages = picked.body().getJsonArray("messages");
       if (messages.isEmpty()) {
         return Future.succeededFuture();
       }
       StringBuilder prompt = new StringBuilder("Previous summary:\n")
-          .append(window.body().getString("summary") == null ? "(none)" : window.body().getString("summary"))
+          .append(picked.body().getString("summary") == null ? "(none)" : picked.body().getString("summary"))
           .append("\n\nNew messages:\n");
       for (Object m : messages) {
         JsonObject message = (JsonObject) m;

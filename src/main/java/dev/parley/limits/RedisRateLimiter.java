@@ -61,13 +61,13 @@ public final class RedisRateLimiter implements RateLimiter {
   }
 
   /** Redis-backed when a gate is given, else local. */
-  public static RateLimiter create(RedisGate redis) {
+  public static RateLimiter create(java.util.Optional<RedisGate> redis) {
     return create(redis, System::currentTimeMillis);
   }
 
   /** The same, with the clock the local limiter (and the fallback) reads. */
-  public static RateLimiter create(RedisGate redis, java.util.function.LongSupplier clockMs) {
+  public static RateLimiter create(java.util.Optional<RedisGate> redis, java.util.function.LongSupplier clockMs) {
     LocalRateLimiter local = new LocalRateLimiter(clockMs);
-    return redis == null ? local : new RedisRateLimiter(redis, local);
+    return redis.<RateLimiter>map(gate -> new RedisRateLimiter(gate, local)).orElse(local);
   }
 }

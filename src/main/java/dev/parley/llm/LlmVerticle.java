@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -56,7 +57,7 @@ public final class LlmVerticle extends VerticleBase {
   private final Map<Job, Provider.Call> activeCalls = new IdentityHashMap<>();
   private ModelCatalog catalog;
   private RateLimiter limiter;
-  private RedisGate redis;
+  private Optional<RedisGate> redis;
   private ParleyMetrics metrics;
   private RetryPolicy retries;
   private HttpClient http;
@@ -110,9 +111,7 @@ public final class LlmVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    if (redis != null) {
-      redis.close();
-    }
+    redis.ifPresent(RedisGate::close);
     return http.close();
   }
 

@@ -2,7 +2,7 @@ package dev.parley.model;
 
 import io.vertx.core.json.JsonObject;
 
-/** A model Parley can call: its provider, upstream id, window and per-model limits (0 = unlimited). */
+/** A model Parley can call: its provider, upstream id, context window and per-model limits (0 = unlimited). */
 public record ModelSpec(String name, String provider, String upstream, int contextWindow, int maxOutputTokens,
                         int rpm, int tpm, int maxConcurrent) {
 

@@ -10,80 +10,85 @@ import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
- * Cache-aside reads of a conversation and of its newest messages. A history page is served from
- * the cached window only when the window provably holds every message the page needs; otherwise
- * the database answers. Pages are built by the same code either way, so they are byte-identical.
+ * Cache-aside reads of a conversation and of its recent messages (the newest
+ * {@code redis.cache_recent_messages}). A history page is served from the cached recent messages
+ * only when they provably hold every message the page needs; otherwise the database answers.
+ * Pages are built by the same code either way, so they are byte-identical.
  */
 final class CachedReads {
 
   static final String CONVERSATION = "conversation";
-  static final String WINDOW = "window";
+  static final String RECENT = "recent";
 
   private final HistoryCache cache;
   private final Pool pool;
-  private final int windowSize;
+  private final int recentSize;
 
-  CachedReads(HistoryCache cache, Pool pool, int windowSize) {
+  CachedReads(HistoryCache cache, Pool pool, int recentSize) {
     this.cache = cache;
     this.pool = pool;
-    this.windowSize = windowSize;
+    this.recentSize = recentSize;
   }
 
   Future<Reply> conversation(String owner, UUID id, Supplier<Future<Reply>> database) {
     return cache.get(owner, id, CONVERSATION).compose(entry -> {
-      if (entry.value() != null) {
-        return Future.succeededFuture(Reply.ok(entry.value()));
+      if (entry instanceof HistoryCache.Entry.Hit hit) {
+        return Future.succeededFuture(Reply.ok(hit.value()));
       }
-      return database.get().onSuccess(reply -> cache.fill(owner, id, CONVERSATION, entry, reply.body()));
+      Future<Reply> read = database.get();
+      return entry instanceof HistoryCache.Entry.Miss miss
+          ? read.onSuccess(reply -> cache.fill(owner, id, CONVERSATION, miss, reply.body()))
+          : read;
     });
   }
 
   Future<Reply> messages(String owner, UUID id, boolean descending, UUID after, UUID before, int limit,
                          Supplier<Future<Reply>> database) {
-    return cache.get(owner, id, WINDOW).compose(entry -> {
-      if (entry.value() != null) {
-        JsonObject page = pageFromWindow(entry.value(), descending, after, before, limit);
-        if (page != null) {
-          return Future.succeededFuture(Reply.ok(page));
-        }
-        return database.get();
+    return cache.get(owner, id, RECENT).compose(entry -> {
+      if (entry instanceof HistoryCache.Entry.Hit hit) {
+        return pageFromRecent(hit.value(), descending, after, before, limit)
+            .map(page -> Future.succeededFuture(Reply.ok(page)))
+            .orElseGet(database);
       }
-      return database.get().onSuccess(reply -> fillWindow(owner, id, entry));
+      Future<Reply> read = database.get();
+      return entry instanceof HistoryCache.Entry.Miss miss ? read.onSuccess(reply -> fillRecent(owner, id, miss)) : read;
     });
   }
 
-  private void fillWindow(String owner, UUID id, HistoryCache.Entry entry) {
-    if (entry.token() == null) {
-      return;
-    }
-    pool.preparedQuery(SqlQueries.messagesDescending()).execute(Tuple.of(id, 0L, Long.MAX_VALUE, windowSize))
+  private void fillRecent(String owner, UUID id, HistoryCache.Entry.Miss miss) {
+    pool.preparedQuery(SqlQueries.messagesDescending()).execute(Tuple.of(id, 0L, Long.MAX_VALUE, recentSize))
         .onSuccess(rows -> {
           List<JsonObject> newestFirst = Rows.messages(rows);
           JsonArray ascending = new JsonArray();
           for (int i = newestFirst.size() - 1; i >= 0; i--) {
             ascending.add(newestFirst.get(i));
           }
-          boolean complete = newestFirst.size() < windowSize
+          boolean complete = newestFirst.size() < recentSize
               || newestFirst.get(newestFirst.size() - 1).getLong("seq") == 1L;
-          cache.fill(owner, id, WINDOW, entry, new JsonObject().put("complete", complete).put("messages", ascending));
+          cache.fill(owner, id, RECENT, miss, new JsonObject().put("complete", complete).put("messages", ascending));
         });
   }
 
-  /** The page, or null when the window cannot prove it holds all of it. */
-  static JsonObject pageFromWindow(JsonObject window, boolean descending, UUID after, UUID before, int limit) {
-    JsonArray messages = window.getJsonArray("messages");
+  /**
+   * The page from the cached recent messages ({complete, messages: oldest first}), or empty when
+   * they cannot prove they hold all of it.
+   */
+  static Optional<JsonObject> pageFromRecent(JsonObject recent, boolean descending, UUID after, UUID before,
+                                             int limit) {
+    JsonArray messages = recent.getJsonArray("messages");
     Long afterSeq = after == null ? null : seqOf(messages, after);
     Long beforeSeq = before == null ? null : seqOf(messages, before);
     if ((after != null && afterSeq == null) || (before != null && beforeSeq == null)) {
-      return null;
+      return Optional.empty();
     }
     MessageStore.PageQuery q = MessageStore.PageQuery.of(descending, afterSeq, beforeSeq, limit);
     long minSeq = messages.isEmpty() ? 1 : messages.getJsonObject(0).getLong("seq");
-    boolean complete = window.getBoolean("complete");
+    boolean complete = recent.getBoolean("complete");
     List<JsonObject> scanned = new ArrayList<>();
     if (q.scanDescending()) {
       for (int i = messages.size() - 1; i >= 0 && scanned.size() <= limit; i--) {
@@ -94,11 +99,11 @@ final class CachedReads {
         }
       }
       if (scanned.size() <= limit && !complete && q.lower() < minSeq - 1) {
-        return null;
+        return Optional.empty();
       }
     } else {
       if (!complete && q.lower() + 1 < minSeq) {
-        return null;
+        return Optional.empty();
       }
       for (int i = 0; i < messages.size() && scanned.size() <= limit; i++) {
         JsonObject m = messages.getJsonObject(i);
@@ -108,7 +113,7 @@ final class CachedReads {
         }
       }
     }
-    return q.page(scanned);
+    return Optional.of(q.page(scanned));
   }
 
   private static Long seqOf(JsonArray messages, UUID id) {

@@ -11,6 +11,7 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /** Conversations of one owner: create, list, read, change, soft-delete, and erase them all. */
@@ -18,10 +19,10 @@ final class ConversationStore {
 
   private final Pool pool;
   private final MessageStore messages;
-  private final CachedReads cache;
+  private final Optional<CachedReads> cache;
 
-  /** @param cache null when no Redis is configured */
-  ConversationStore(Pool pool, MessageStore messages, CachedReads cache) {
+  /** @param cache empty when no Redis is configured */
+  ConversationStore(Pool pool, MessageStore messages, Optional<CachedReads> cache) {
     this.pool = pool;
     this.messages = messages;
     this.cache = cache;
@@ -42,7 +43,8 @@ final class ConversationStore {
   }
 
   Future<Reply> get(String owner, UUID id) {
-    return cache == null ? fromDatabase(owner, id) : cache.conversation(owner, id, () -> fromDatabase(owner, id));
+    return cache.map(reads -> reads.conversation(owner, id, () -> fromDatabase(owner, id)))
+        .orElseGet(() -> fromDatabase(owner, id));
   }
 
   private Future<Reply> fromDatabase(String owner, UUID id) {

@@ -17,16 +17,17 @@ import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /** Appending messages (gapless seq per conversation) and paging through history. */
 final class MessageStore {
 
   private final Pool pool;
-  private final CachedReads cache;
+  private final Optional<CachedReads> cache;
 
-  /** @param cache null when no Redis is configured */
-  MessageStore(Pool pool, CachedReads cache) {
+  /** @param cache empty when no Redis is configured */
+  MessageStore(Pool pool, Optional<CachedReads> cache) {
     this.pool = pool;
     this.cache = cache;
   }
@@ -67,11 +68,9 @@ final class MessageStore {
     boolean descending = query.order() == ListOrder.DESC;
     UUID after = query.after();
     UUID before = query.before();
-    if (cache == null) {
-      return fromDatabase(owner, conversationId, limit, descending, after, before);
-    }
-    return cache.messages(owner, conversationId, descending, after, before, limit,
-        () -> fromDatabase(owner, conversationId, limit, descending, after, before));
+    return cache.map(reads -> reads.messages(owner, conversationId, descending, after, before, limit,
+            () -> fromDatabase(owner, conversationId, limit, descending, after, before)))
+        .orElseGet(() -> fromDatabase(owner, conversationId, limit, descending, after, before));
   }
 
   private Future<Reply> fromDatabase(String owner, UUID conversationId, int limit, boolean descending, UUID after,

@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -40,9 +41,8 @@ public final class StoreVerticle extends VerticleBase {
   private static final long PURGE_EVERY_MS = 10 * 60 * 1000L;
 
   private Pool pool;
-  private RedisGate redis;
-  private HistoryCache cache;
-  private CacheFence fence;
+  /** The Redis cache and what keeps it coherent; empty without Redis. */
+  private Optional<Caching> caching = Optional.empty();
   private ParleyMetrics metrics;
   private InputRules rules;
   private MessageTokens tokens;
@@ -58,15 +58,16 @@ public final class StoreVerticle extends VerticleBase {
     pool = Pools.create(vertx, config, connections, "store-" + Integer.toHexString(System.identityHashCode(this)));
     rules = new InputRules(Limits.from(config.getJsonObject("limits")));
     tokens = new MessageTokens(vertx, TokenCounter.create(config.getJsonObject("tokens").getString("encoding")));
-    redis = RedisGate.create(vertx, config);
     JsonObject redisConfig = config.getJsonObject("redis");
     metrics = ParleyMetrics.of(vertx, config);
-    if (redis != null) {
-      fence = new CacheFence(vertx, pool, redisConfig.getLong("cache_lease_ms"), redisConfig.getLong("cache_suspend_ms"));
-      cache = new HistoryCache(redis, fence, redisConfig.getInteger("cache_ttl_seconds"), metrics);
-    }
-    CachedReads cachedReads = cache == null ? null
-        : new CachedReads(cache, pool, redisConfig.getInteger("cache_window_messages"));
+    caching = RedisGate.create(vertx, config).map(gate -> {
+      CacheFence fence = new CacheFence(vertx, pool, redisConfig.getLong("cache_lease_ms"),
+          redisConfig.getLong("cache_suspend_ms"));
+      HistoryCache history = new HistoryCache(gate, fence, redisConfig.getInteger("cache_ttl_seconds"), metrics);
+      return new Caching(gate, fence, history,
+          new CachedReads(history, pool, redisConfig.getInteger("cache_recent_messages")));
+    });
+    Optional<CachedReads> cachedReads = caching.map(Caching::reads);
     messages = new MessageStore(pool, cachedReads);
     conversations = new ConversationStore(pool, messages, cachedReads);
     JsonObject idem = config.getJsonObject("idempotency");
@@ -113,7 +114,8 @@ public final class StoreVerticle extends VerticleBase {
     user(Addresses.USERS_ERASE, r -> {
       Requests.EraseUser.fromJson(r.body());
       return conversations.erase(r.user())
-          .compose(reply -> cache == null ? Future.succeededFuture(reply) : cache.eraseUser(r.user()).map(reply))
+          .compose(reply -> caching.map(c -> c.history().eraseUser(r.user()).map(reply))
+              .orElse(Future.succeededFuture(reply)))
           .andThen(audit(r, "erase", null));
     });
     // Internal: chat turns' plumbing.
@@ -150,16 +152,19 @@ public final class StoreVerticle extends VerticleBase {
         .onFailure(e -> LOG.warn("Purging expired idempotency keys failed: {}", e.getClass().getSimpleName())));
     // Prove the database answers before the verticle counts as started.
     return pool.preparedQuery(SqlQueries.ping()).execute(Tuple.tuple())
-        .compose(ok -> fence == null ? Future.succeededFuture() : fence.start());
+        .compose(ok -> caching.map(c -> c.fence().start()).orElse(Future.succeededFuture()));
   }
 
   @Override
   public Future<?> stop() {
-    if (redis != null) {
-      fence.stop();
-      redis.close();
-    }
+    caching.ifPresent(c -> {
+      c.fence().stop();
+      c.gate().close();
+    });
     return pool == null ? Future.succeededFuture() : pool.close();
+  }
+
+  private record Caching(RedisGate gate, CacheFence fence, HistoryCache history, CachedReads reads) {
   }
 
   private int instances() {
@@ -258,7 +263,8 @@ public final class StoreVerticle extends VerticleBase {
    * have died between its commit and its invalidation.
    */
   private Future<Reply> invalidated(String owner, UUID conversationId, Reply reply) {
-    return cache == null ? Future.succeededFuture(reply) : cache.invalidate(owner, conversationId).map(reply);
+    return caching.map(c -> c.history().invalidate(owner, conversationId).map(reply))
+        .orElse(Future.succeededFuture(reply));
   }
 
   private static String requiredKey(BusEndpoint.Request r) {

@@ -94,6 +94,7 @@ class RedisFaultCoherenceTest {
   private static void readAfterWriteHolds(String user, String id, String newest, int count) {
     Http onA = Http.as(a, user);
     Http onB = Http.as(b, user);
+    // Not a wait for something to happen: the property under test must hold for the whole window.
     long until = System.currentTimeMillis() + 1_500;
     while (System.currentTimeMillis() < until) {
       assertSees(onB, id, newest, count);
