@@ -72,6 +72,7 @@ public final class ParleyServer {
 
   /** Starts a node on an existing (possibly clustered) Vert.x instance. */
   public static Future<ParleyServer> start(Vertx vertx, boolean ownsVertx, ParleyConfig config) {
+    config.warnings().forEach(LOG::warn);
     ParleyServer server = new ParleyServer(vertx, ownsVertx, config);
     return server.deploy().map(server);
   }

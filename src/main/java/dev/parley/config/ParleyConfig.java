@@ -10,15 +10,18 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * Parley's configuration: conf/parley.yaml from the classpath, then an optional file named by
  * PARLEY_CONFIG_FILE, then one environment variable per key (PARLEY_ + the dotted path upper-cased
- * with "_" for "."). Only keys that exist in the defaults can be overridden, so a typo in a
- * variable name is reported instead of silently ignored.
+ * with "_" for "."). Only keys that exist in the defaults can be set: an unknown PARLEY_* variable
+ * or file key is reported ({@link #warnings()}, logged at start-up) with the closest known name,
+ * instead of silently ignored.
  */
 public final class ParleyConfig {
 
@@ -26,20 +29,81 @@ public final class ParleyConfig {
   private static final String DEFAULTS = "conf/parley.yaml";
 
   private final JsonObject json;
+  private final List<String> warnings;
 
-  private ParleyConfig(JsonObject json) {
+  private ParleyConfig(JsonObject json, List<String> warnings) {
     this.json = json;
+    this.warnings = List.copyOf(warnings);
   }
 
   /** Loads defaults and applies every PARLEY_* entry of {@code env} (usually System.getenv()). */
   public static ParleyConfig load(Map<String, String> env) {
     JsonObject json = readYamlResource(DEFAULTS);
+    List<String> warnings = new ArrayList<>();
+    Map<String, String> known = new LinkedHashMap<>();
+    collectNames(json, "", known);
     String file = env.get(ENV_PREFIX + "CONFIG_FILE");
     if (file != null && !file.isBlank()) {
-      merge(json, readYamlFile(Path.of(file)));
+      JsonObject fromFile = readYamlFile(Path.of(file));
+      Map<String, String> inFile = new LinkedHashMap<>();
+      collectNames(fromFile, "", inFile);
+      for (String path : inFile.values()) {
+        if (!known.containsValue(path) && !underKnownArray(path, known)) {
+          warnings.add("Unknown configuration key " + path + " in " + file + closest(path, known.values()));
+        }
+      }
+      merge(json, fromFile);
+    }
+    for (String name : env.keySet()) {
+      if (name.startsWith(ENV_PREFIX) && !known.containsKey(name) && !name.equals(ENV_PREFIX + "CONFIG_FILE")) {
+        warnings.add("Unknown variable " + name + " is ignored" + closest(name, known.keySet()));
+      }
     }
     applyEnv(json, env);
-    return new ParleyConfig(json);
+    return new ParleyConfig(json, warnings);
+  }
+
+  /** What was wrong with the configuration's names: unknown variables and file keys, each with a suggestion. */
+  public List<String> warnings() {
+    return warnings;
+  }
+
+  /** A key below one whose default is a list of objects (models[].name): not a key of its own. */
+  private static boolean underKnownArray(String path, Map<String, String> known) {
+    return known.containsValue(path.contains(".") ? path.substring(0, path.indexOf('.')) : path);
+  }
+
+  /** "; did you mean X?" for the known name nearest to {@code name} by edit distance. */
+  private static String closest(String name, java.util.Collection<String> known) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String candidate : known) {
+      int d = distance(name, candidate);
+      if (d < bestDistance) {
+        best = candidate;
+        bestDistance = d;
+      }
+    }
+    return best == null ? "" : "; did you mean " + best + "?";
+  }
+
+  private static int distance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 
   /** Every environment variable name Parley reads, derived from the defaults. */
@@ -90,7 +154,7 @@ public final class ParleyConfig {
       node = child;
     }
     node.put(parts[parts.length - 1], value);
-    return new ParleyConfig(copy);
+    return new ParleyConfig(copy, warnings);
   }
 
   private Object value(String path) {

@@ -3,6 +3,7 @@ package dev.parley.bus;
 import dev.parley.support.Http;
 import dev.parley.support.TestServer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -26,9 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every public address validates at the bus edge with the rules of HTTP: for each one, an invalid
- * request is a 400 problem pointing at the wrong member on the bus, the same request over HTTP is a
- * 400 too, and neither writes anything. A missing or malformed user header is a 400 on every address.
+ * The public addresses as a service in the cluster sees them: the same operations and JSON as HTTP.
+ * Every one validates at the bus edge with the rules of HTTP: an invalid request is a 400 problem
+ * pointing at the wrong member on the bus, the same request over HTTP is a 400 too, and neither
+ * writes anything. A missing or malformed user header is a 400 on every address.
  */
 class PublicContractTest {
 
@@ -165,5 +167,60 @@ class PublicContractTest {
     for (var field : InternalAddresses.class.getFields()) {
       assertTrue(((String) field.get(null)).startsWith(InternalAddresses.PREFIX), field.getName());
     }
+  }
+
+  private static DeliveryOptions as(String user) {
+    return new DeliveryOptions().addHeader(BusHeaders.USER, user);
+  }
+
+  private static Message<Object> request(String address, JsonObject body, DeliveryOptions options) {
+    return TestServer.await(server.nodeVertx().eventBus().request(address, body, options));
+  }
+
+  private static ReplyException failure(String address, JsonObject body, DeliveryOptions options) {
+    return busFailure(address, body, options);
+  }
+
+  @Test
+  @DisplayName("Create, append, list and get over the bus answer the HTTP JSON with a status header")
+  void roundTrip() {
+    Message<Object> created = request(Addresses.CONVERSATIONS_CREATE, new JsonObject().put("title", "bus"), as("alice-bus"));
+    assertEquals("201", created.headers().get(BusHeaders.STATUS));
+    JsonObject conversation = (JsonObject) created.body();
+    assertEquals("conversation", conversation.getString("object"));
+    String id = conversation.getString("id");
+
+    Message<Object> appended = request(Addresses.MESSAGES_APPEND, new JsonObject().put("conversation_id", id)
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "over the bus"))), as("alice-bus"));
+    assertEquals("201", appended.headers().get(BusHeaders.STATUS));
+    assertEquals(1L, ((JsonObject) appended.body()).getJsonArray("data").getJsonObject(0).getLong("seq"));
+
+    JsonObject page = (JsonObject) request(Addresses.MESSAGES_LIST, new JsonObject().put("conversation_id", id).put("limit", 5),
+        as("alice-bus")).body();
+    assertEquals("over the bus", page.getJsonArray("data").getJsonObject(0).getString("content"));
+    JsonObject got = (JsonObject) request(Addresses.CONVERSATIONS_GET, new JsonObject().put("id", id), as("alice-bus")).body();
+    assertEquals("bus", got.getString("title"));
+    assertEquals(1, got.getInteger("message_count"));
+  }
+
+  @Test
+  @DisplayName("Failures cross the bus as fail(status, problemJson): 404 for another user's id")
+  void failuresCarryProblems() {
+    String id = ((JsonObject) request(Addresses.CONVERSATIONS_CREATE, new JsonObject(), as("alice-bus-2")).body()).getString("id");
+    ReplyException e = failure(Addresses.CONVERSATIONS_GET, new JsonObject().put("id", id), as("mallory"));
+    assertEquals(404, e.failureCode());
+    JsonObject problem = new JsonObject(e.getMessage());
+    assertEquals(404, problem.getInteger("status"));
+    assertEquals("/problems/not-found", problem.getString("type"));
+  }
+
+  @Test
+  @DisplayName("Idempotency over the bus: the idempotency-key and request-hash headers replay the first reply")
+  void idempotentOverBus() {
+    DeliveryOptions options = as("alice-bus-4").addHeader(BusHeaders.IDEMPOTENCY_KEY, "bus-key").addHeader(BusHeaders.REQUEST_HASH, "h1");
+    Message<Object> first = request(Addresses.CONVERSATIONS_CREATE, new JsonObject().put("title", "t"), options);
+    Message<Object> again = request(Addresses.CONVERSATIONS_CREATE, new JsonObject().put("title", "t"), options);
+    assertEquals("true", again.headers().get(BusHeaders.REPLAYED));
+    assertEquals(first.body(), again.body());
   }
 }

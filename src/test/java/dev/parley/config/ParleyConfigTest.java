@@ -3,6 +3,7 @@ package dev.parley.config;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,5 +55,23 @@ class ParleyConfigTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ParleyConfig.load(Map.of("PARLEY_HTTP_PORT", "eighty")));
     assertTrue(e.getMessage().contains("PARLEY_HTTP_PORT"));
+  }
+
+  @Test
+  @DisplayName("Unknown variables and file keys are reported with the closest known name, and ignored")
+  void unknownNamesAreReported() throws java.io.IOException {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("parley", ".yaml");
+    java.nio.file.Files.writeString(file, "http:\n  prot: 8081\nmodels:\n  - name: m\n    provider: openai\n");
+    ParleyConfig config = ParleyConfig.load(Map.of("PARLEY_HTTP_PROT", "9",
+        "PARLEY_CONFIG_FILE", file.toString(), "PARLEY_REDIS_CACHE_WINDOW_MESSAGES", "10"));
+    java.util.List<String> warnings = config.warnings();
+    assertEquals(3, warnings.size(), warnings.toString());
+    assertTrue(warnings.contains("Unknown variable PARLEY_HTTP_PROT is ignored; did you mean PARLEY_HTTP_PORT?"), warnings.toString());
+    assertTrue(warnings.stream().anyMatch(w -> w.startsWith("Unknown configuration key http.prot in ")
+        && w.endsWith("did you mean http.port?")), warnings.toString());
+    assertTrue(warnings.stream().anyMatch(w -> w.contains("PARLEY_REDIS_CACHE_WINDOW_MESSAGES")
+        && w.endsWith("did you mean PARLEY_REDIS_CACHE_RECENT_MESSAGES?")), warnings.toString());
+    assertEquals(8080, config.integer("http.port"));
+    assertEquals(List.of(), ParleyConfig.load(Map.of("PARLEY_HTTP_PORT", "9")).warnings());
   }
 }
