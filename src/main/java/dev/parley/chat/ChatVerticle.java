@@ -23,8 +23,9 @@ import java.util.Optional;
 /**
  * Serves parley.chat.turn (one chat turn: store the user message, assemble the context, call the
  * LLM, store the answer) and parley.chat.context (the same assembly as a dry run). Turns are
- * stateless: everything comes from the database, so any node can serve any turn. One instance per
- * node: the per-user limits are this node's.
+ * stateless: everything comes from the database, so any node can serve any turn. The per-user
+ * limits count in Redis, so they are cluster-wide; without Redis (or while it is unreachable) each
+ * node counts its own. One instance per node.
  */
 public final class ChatVerticle extends VerticleBase {
 

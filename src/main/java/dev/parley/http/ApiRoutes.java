@@ -17,7 +17,7 @@ final class ApiRoutes {
 
   static void mount(RouterBuilder builder, OpenAPIContract contract, BusForwarder bus, Health health, ChatRoutes chat) {
     on(builder, contract, "chatTurn", chat::turn);
-    on(builder, contract, "seedChat", chat::seedTurn);
+    on(builder, contract, "compactChat", chat::compactTurn);
     on(builder, contract, "conversationContext", chat.context());
     on(builder, contract, "createConversation", bus.forwardIdempotent(Addresses.CONVERSATIONS_CREATE, p -> p.body()));
     on(builder, contract, "listConversations", bus.forward(Addresses.CONVERSATIONS_LIST, p -> p.query()));

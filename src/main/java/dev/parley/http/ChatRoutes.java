@@ -8,7 +8,11 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.function.Function;
 
-/** POST /v1/chat (JSON or, with "stream": true, SSE), the seed contract's POST /api/{user_id}/chat, and the context dry run. */
+/**
+ * POST /v1/chat (JSON or, with "stream": true, SSE), the compact chat endpoint POST
+ * /api/{user_id}/chat (the same turn; the path names the user; text in, text out), and the
+ * context dry run.
+ */
 final class ChatRoutes {
 
   private final BusForwarder bus;
@@ -33,8 +37,8 @@ final class ChatRoutes {
     bus.forward(Addresses.CHAT_TURN, p -> body, true, turnTimeoutMs, Function.identity()).handle(rc);
   }
 
-  /** The seed contract: {conversation_id?, message} → {conversation_id, response, tool_calls}; 403 for another user's path. */
-  void seedTurn(RoutingContext rc) {
+  /** The compact form: {conversation_id?, message} → {conversation_id, response, tool_calls}; 403 for another user's path. */
+  void compactTurn(RoutingContext rc) {
     String user = BusForwarder.user(rc);
     if (user == null) {
       return;

@@ -42,10 +42,11 @@ import java.util.function.LongSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Serves parley.llm.complete: one completion against the model's provider, within the model's
- * RPM, TPM and concurrency limits, with retries, a circuit breaker per provider, streamed deltas
- * forwarded to the caller's stream address, and one call-log record per attempt. One instance
- * per node: the breakers and model limits are this node's.
+ * Serves parley.internal.llm.complete: one completion against the model's provider, within the
+ * model's RPM, TPM and concurrency limits, with retries, a circuit breaker per provider, streamed
+ * deltas forwarded to the caller's stream address, and one call-log record per attempt. RPM and
+ * TPM count in Redis (cluster-wide; per node without it); concurrent calls and the breakers are
+ * this node's. One instance per node.
  */
 public final class LlmVerticle extends VerticleBase {
 

@@ -145,20 +145,20 @@ class ChatTurnTest {
   }
 
   @Test
-  @DisplayName("Seed contract: {conversation_id, response, tool_calls}; 403 for another user's path; 401 without token")
+  @DisplayName("Compact chat endpoint: {conversation_id, response, tool_calls}; 403 for another user's path; 401 without token")
   void seedEndpoint() {
-    Http bob = Http.as(server, "bob-seed");
-    HttpResponse<Buffer> ok = bob.post("/api/bob-seed/chat", new JsonObject().put("message", "hello"));
+    Http bob = Http.as(server, "bob-compact");
+    HttpResponse<Buffer> ok = bob.post("/api/bob-compact/chat", new JsonObject().put("message", "hello"));
     assertEquals(200, ok.statusCode(), ok.bodyAsString());
     JsonObject body = ok.bodyAsJsonObject();
     assertEquals(Set3.of("conversation_id", "response", "tool_calls"), body.fieldNames());
     assertEquals("Hello from the fake model.", body.getString("response"));
     assertEquals(new JsonArray(), body.getJsonArray("tool_calls"));
-    JsonObject again = bob.post("/api/bob-seed/chat", new JsonObject().put("conversation_id", body.getString("conversation_id"))
+    JsonObject again = bob.post("/api/bob-compact/chat", new JsonObject().put("conversation_id", body.getString("conversation_id"))
         .put("message", "more")).bodyAsJsonObject();
     assertEquals(body.getString("conversation_id"), again.getString("conversation_id"));
     assertEquals(403, bob.post("/api/alice/chat", new JsonObject().put("message", "hello")).statusCode());
-    assertEquals(401, Http.withAuthorization(server, null).post("/api/bob-seed/chat", new JsonObject().put("message", "x")).statusCode());
+    assertEquals(401, Http.withAuthorization(server, null).post("/api/bob-compact/chat", new JsonObject().put("message", "x")).statusCode());
     assertEquals(2, fake.calls().size());
   }
 

@@ -45,13 +45,18 @@ class LimitsAndBreakerTest {
     fake.reset();
   }
 
+  /** On the Anthropic model: the breaker test opens the OpenAI provider's breaker for the rest of the class. */
+  private static JsonObject turn(String message) {
+    return new JsonObject().put("message", message).put("model", "claude-fake");
+  }
+
   @Test
   @DisplayName("A user over their turns per minute gets 429 with Retry-After and RateLimit headers; others do not")
   void userRequestLimit() {
     Http alice = Http.as(server, "alice-limit");
-    assertEquals(200, alice.post("/v1/chat", new JsonObject().put("message", "1")).statusCode());
-    assertEquals(200, alice.post("/v1/chat", new JsonObject().put("message", "2")).statusCode());
-    HttpResponse<Buffer> third = alice.post("/v1/chat", new JsonObject().put("message", "3"));
+    assertEquals(200, alice.post("/v1/chat", turn("1")).statusCode());
+    assertEquals(200, alice.post("/v1/chat", turn("2")).statusCode());
+    HttpResponse<Buffer> third = alice.post("/v1/chat", turn("3"));
     assertEquals(429, third.statusCode());
     assertEquals("application/problem+json", third.getHeader("Content-Type"));
     assertTrue(Integer.parseInt(third.getHeader("Retry-After")) >= 1);
@@ -61,7 +66,7 @@ class LimitsAndBreakerTest {
     assertEquals(2, fake.calls().size());
     // Nothing was written for the rejected turn.
     assertEquals(2, alice.get("/v1/conversations").bodyAsJsonObject().getJsonArray("data").size());
-    assertEquals(200, Http.as(server, "bob-limit").post("/v1/chat", new JsonObject().put("message", "1")).statusCode());
+    assertEquals(200, Http.as(server, "bob-limit").post("/v1/chat", turn("1")).statusCode());
   }
 
   @Test
