@@ -4,7 +4,6 @@ import dev.parley.db.DatabaseUrl;
 import dev.parley.db.EmbeddedDatabase;
 import dev.parley.config.ParleyConfig;
 import dev.parley.http.HttpVerticle;
-import dev.parley.bus.JsonReplyCodec;
 import dev.parley.chat.ChatVerticle;
 import dev.parley.http.Jwt;
 import dev.parley.store.CallLogVerticle;
@@ -88,7 +87,6 @@ public final class ParleyServer {
    * or, when the database is down at start, as soon as the listener is up.
    */
   private Future<Void> deploy() {
-    vertx.eventBus().registerCodec(new JsonReplyCodec());
     return vertx.executeBlocking(this::prepare).compose(resolved -> {
       JsonObject json = resolved.json();
       int eventLoops = 2 * Runtime.getRuntime().availableProcessors();

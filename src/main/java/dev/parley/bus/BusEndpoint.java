@@ -75,6 +75,7 @@ public final class BusEndpoint {
   private final Observer observer;
 
   public BusEndpoint(Vertx vertx, int maxUserChars, Failures failures, Observer observer) {
+    registerCodec(vertx);
     this.vertx = vertx;
     this.maxUserChars = maxUserChars;
     this.failures = failures;
@@ -85,6 +86,15 @@ public final class BusEndpoint {
   public static BusEndpoint of(Vertx vertx, JsonObject config, Failures failures, Observer observer) {
     int maxUserChars = config.getJsonObject("jwt", new JsonObject()).getInteger("max_subject_chars", 255);
     return new BusEndpoint(vertx, maxUserChars, failures, observer);
+  }
+
+  /** The reply codec for local callers, once per Vert.x instance (verticle instances race to it). */
+  private static void registerCodec(Vertx vertx) {
+    try {
+      vertx.eventBus().registerCodec(new JsonReplyCodec());
+    } catch (IllegalStateException alreadyRegistered) {
+      // another verticle of this node registered it first
+    }
   }
 
   public MessageConsumer<Object> serve(String address, Caller caller, Operation operation) {

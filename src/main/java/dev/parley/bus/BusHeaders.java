@@ -3,9 +3,12 @@ package dev.parley.bus;
 /** Event-bus message headers shared by every Parley address. */
 public final class BusHeaders {
 
-  /** Request: the authenticated user (JWT subject). Every query is scoped by it. Required. */
+  /**
+   * Request: the user the request acts for (over HTTP, the JWT subject). Every query is scoped by it.
+   * Required on every public address; the rule of {@link UserIds}.
+   */
   public static final String USER = "user";
-  /** Request: the client's Idempotency-Key, on create operations. Optional. */
+  /** Request: the client's Idempotency-Key, on create, append and chat turns. Optional. */
   public static final String IDEMPOTENCY_KEY = "idempotency-key";
   /** Request: a hash of the request that carried the idempotency key. Required with the key. */
   public static final String REQUEST_HASH = "request-hash";

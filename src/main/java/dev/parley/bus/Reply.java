@@ -24,7 +24,8 @@ public record Reply(int status, JsonObject body, boolean replayed) {
     return new Reply(status, body, true);
   }
 
-  public void sendTo(Message<?> message) {
+  /** Answers {@code message} (only through {@link BusEndpoint}, which registers the codec). */
+  void sendTo(Message<?> message) {
     DeliveryOptions options = new DeliveryOptions().addHeader(BusHeaders.STATUS, Integer.toString(status));
     if (body != null && !fromAnotherNode(message)) {
       // Handed over without a copy; a reply to another JVM uses the default JSON codec, so any

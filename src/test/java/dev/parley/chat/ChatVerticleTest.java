@@ -2,7 +2,6 @@ package dev.parley.chat;
 
 import dev.parley.bus.Addresses;
 import dev.parley.bus.BusHeaders;
-import dev.parley.bus.JsonReplyCodec;
 import dev.parley.support.NodeConfig;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -41,7 +40,6 @@ class ChatVerticleTest {
 
   @BeforeEach
   void deploy(Vertx vertx, VertxTestContext test) {
-    vertx.eventBus().registerCodec(new JsonReplyCodec());
     vertx.deployVerticle(new ChatVerticle(), new DeploymentOptions()
             .setConfig(NodeConfig.of(Map.of("PARLEY_CHAT_TURN_TIMEOUT_MS", "60000"))))
         .onComplete(test.succeedingThenComplete());

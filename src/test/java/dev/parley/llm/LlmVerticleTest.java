@@ -2,7 +2,6 @@ package dev.parley.llm;
 
 import dev.parley.bus.BusHeaders;
 import dev.parley.bus.InternalAddresses;
-import dev.parley.bus.JsonReplyCodec;
 import dev.parley.support.ChatFixtures;
 import dev.parley.support.FakeProvider;
 import dev.parley.support.NodeConfig;
@@ -51,7 +50,6 @@ class LlmVerticleTest {
   private Future<String> deploy(Vertx vertx, Map<String, String> extra) {
     Map<String, String> env = new HashMap<>(ChatFixtures.env(fake, Map.of("PARLEY_LLM_MAX_ATTEMPTS", "1")));
     env.putAll(extra);
-    vertx.eventBus().registerCodec(new JsonReplyCodec());
     return vertx.deployVerticle(new LlmVerticle(now::get), new DeploymentOptions().setConfig(NodeConfig.of(env)));
   }
 

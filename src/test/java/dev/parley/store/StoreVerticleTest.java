@@ -3,7 +3,6 @@ package dev.parley.store;
 import dev.parley.bus.Addresses;
 import dev.parley.bus.BusHeaders;
 import dev.parley.bus.InternalAddresses;
-import dev.parley.bus.JsonReplyCodec;
 import dev.parley.bus.NewMessage;
 import dev.parley.bus.Replies;
 import dev.parley.bus.Requests;
@@ -49,7 +48,6 @@ class StoreVerticleTest {
   @BeforeEach
   void deploy(Vertx vertx, VertxTestContext test) {
     config = NodeConfig.withDatabase(Map.of("PARLEY_PG_CONNECT_TIMEOUT_MS", "1000"));
-    vertx.eventBus().registerCodec(new JsonReplyCodec());
     vertx.deployVerticle(StoreVerticle.class, new DeploymentOptions().setConfig(config))
         .onComplete(test.succeedingThenComplete());
   }
