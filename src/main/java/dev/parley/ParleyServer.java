@@ -1,15 +1,16 @@
 package dev.parley;
 
+import dev.parley.chat.ChatVerticle;
+import dev.parley.config.ParleyConfig;
 import dev.parley.db.DatabaseUrl;
 import dev.parley.db.EmbeddedDatabase;
-import dev.parley.config.ParleyConfig;
+import dev.parley.db.Migrations;
 import dev.parley.http.HttpVerticle;
-import dev.parley.chat.ChatVerticle;
 import dev.parley.http.Jwt;
-import dev.parley.store.CallLogVerticle;
 import dev.parley.llm.LlmVerticle;
 import dev.parley.model.ModelCatalog;
-import dev.parley.db.Migrations;
+import dev.parley.ops.NodeState;
+import dev.parley.store.CallLogVerticle;
 import dev.parley.store.StoreVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -20,15 +21,14 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
-import dev.parley.ops.NodeState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.UUID;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * One Parley node: resolves embedded defaults (database, development JWT key), applies the

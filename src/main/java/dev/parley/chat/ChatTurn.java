@@ -1,14 +1,14 @@
 package dev.parley.chat;
 
-import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Addresses;
 import dev.parley.bus.BusHeaders;
 import dev.parley.bus.ContextStrategy;
-import dev.parley.bus.Replies;
-import dev.parley.bus.Requests;
+import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Problem;
 import dev.parley.bus.ProblemType;
+import dev.parley.bus.Replies;
 import dev.parley.bus.Reply;
+import dev.parley.bus.Requests;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;

@@ -1,18 +1,18 @@
 package dev.parley.chat;
 
-import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.BusEndpoint;
 import dev.parley.bus.ContextStrategy;
+import dev.parley.bus.InputRules;
+import dev.parley.bus.InternalAddresses;
+import dev.parley.bus.Problem;
 import dev.parley.bus.Replies;
+import dev.parley.bus.Reply;
 import dev.parley.bus.Requests;
 import dev.parley.bus.Role;
 import dev.parley.bus.Wire;
-import dev.parley.bus.Problem;
-import dev.parley.bus.Reply;
 import dev.parley.model.ModelCatalog;
 import dev.parley.model.ModelSpec;
 import dev.parley.model.TokenCounter;
-import dev.parley.bus.InputRules;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;

@@ -1,7 +1,7 @@
 package dev.parley.chat;
 
-import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Addresses;
+import dev.parley.bus.InternalAddresses;
 import dev.parley.model.ModelSpec;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

@@ -1,7 +1,7 @@
 package dev.parley.chat;
 
-import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Addresses;
+import dev.parley.bus.InternalAddresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;

@@ -1,7 +1,7 @@
 package dev.parley.http;
 
-import dev.parley.bus.ProblemType;
 import dev.parley.bus.Problem;
+import dev.parley.bus.ProblemType;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

@@ -1,15 +1,15 @@
 package dev.parley.http;
 
-import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Addresses;
+import dev.parley.bus.InternalAddresses;
 import dev.parley.ops.NodeState;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 
 /**
  * Liveness (the process answers) and readiness (vertx-health-check): the store reaches its migrated

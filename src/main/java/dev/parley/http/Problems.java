@@ -1,9 +1,9 @@
 package dev.parley.http;
 
-import dev.parley.bus.ProblemType;
 import dev.parley.bus.Problem;
-import io.vertx.core.json.JsonObject;
+import dev.parley.bus.ProblemType;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import org.slf4j.Logger;

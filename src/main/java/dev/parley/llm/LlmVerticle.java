@@ -1,27 +1,27 @@
 package dev.parley.llm;
 
-import dev.parley.bus.InternalAddresses;
-import dev.parley.bus.ProblemType;
-import dev.parley.model.ModelCatalog;
-import dev.parley.model.ModelSpec;
-import dev.parley.resilience.RetryPolicy;
-import dev.parley.model.TokenCounter;
-import dev.parley.llm.provider.ProviderException;
 import dev.parley.bus.Addresses;
 import dev.parley.bus.BusEndpoint;
-import dev.parley.bus.Reply;
+import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Problem;
-import dev.parley.resilience.CircuitBreaker;
+import dev.parley.bus.ProblemType;
+import dev.parley.bus.Reply;
 import dev.parley.cache.RedisGate;
-import dev.parley.limits.RedisRateLimiter;
 import dev.parley.limits.RateLimiter;
+import dev.parley.limits.RedisRateLimiter;
 import dev.parley.llm.provider.AnthropicProvider;
-import dev.parley.ops.ParleyMetrics;
 import dev.parley.llm.provider.OpenAiProvider;
 import dev.parley.llm.provider.PlaceholderProvider;
 import dev.parley.llm.provider.Provider;
+import dev.parley.llm.provider.ProviderException;
 import dev.parley.llm.provider.ProviderRequest;
 import dev.parley.llm.provider.ProviderResult;
+import dev.parley.model.ModelCatalog;
+import dev.parley.model.ModelSpec;
+import dev.parley.model.TokenCounter;
+import dev.parley.ops.ParleyMetrics;
+import dev.parley.resilience.CircuitBreaker;
+import dev.parley.resilience.RetryPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -38,8 +38,8 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.LongSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * Serves parley.internal.llm.complete: one completion against the model's provider, within the

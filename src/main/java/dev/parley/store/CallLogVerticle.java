@@ -1,9 +1,9 @@
 package dev.parley.store;
 
+import dev.parley.bus.Addresses;
 import dev.parley.bus.BusEndpoint;
 import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Reply;
-import dev.parley.bus.Addresses;
 import dev.parley.db.Pools;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

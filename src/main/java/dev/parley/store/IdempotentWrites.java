@@ -1,7 +1,7 @@
 package dev.parley.store;
 
-import dev.parley.bus.ProblemType;
 import dev.parley.bus.Problem;
+import dev.parley.bus.ProblemType;
 import dev.parley.bus.Reply;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;

@@ -1,8 +1,8 @@
 package dev.parley.store;
 
+import dev.parley.bus.ListOrder;
 import dev.parley.bus.NewMessage;
 import dev.parley.bus.Problem;
-import dev.parley.bus.ListOrder;
 import dev.parley.bus.Reply;
 import dev.parley.bus.Requests;
 import io.vertx.core.Future;

@@ -1,24 +1,27 @@
 package dev.parley.store;
 
-import dev.parley.bus.InternalAddresses;
-import dev.parley.db.Pools;
-import dev.parley.bus.InputRules;
-import dev.parley.bus.NewMessage;
 import dev.parley.bus.Addresses;
-import dev.parley.bus.BusHeaders;
-import dev.parley.bus.Requests;
 import dev.parley.bus.BusEndpoint;
+import dev.parley.bus.BusHeaders;
+import dev.parley.bus.InputRules;
+import dev.parley.bus.InternalAddresses;
+import dev.parley.bus.NewMessage;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
+import dev.parley.bus.Requests;
 import dev.parley.cache.HistoryCache;
 import dev.parley.cache.RedisGate;
 import dev.parley.config.Limits;
+import dev.parley.db.Pools;
 import dev.parley.model.TokenCounter;
 import dev.parley.ops.Audit;
 import dev.parley.ops.NodeState;
 import dev.parley.ops.ParleyMetrics;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
@@ -140,7 +143,7 @@ public final class StoreVerticle extends VerticleBase {
         .map(Reply.noContent()));
     endpoint.serve(InternalAddresses.IDEMPOTENCY_RENEW, BusEndpoint.Caller.SERVICE, r -> {
       List<UUID> attempts = new ArrayList<>();
-      if (!(r.body().getValue("attempts") instanceof io.vertx.core.json.JsonArray list)) {
+      if (!(r.body().getValue("attempts") instanceof JsonArray list)) {
         throw Problem.badRequest("The body must be {attempts: [uuid, ...]}");
       }
       list.forEach(a -> attempts.add(uuid(a, "attempts")));
@@ -176,7 +179,7 @@ public final class StoreVerticle extends VerticleBase {
   }
 
   /** Records a successful operation in the audit trail (ids only). */
-  private static io.vertx.core.Handler<io.vertx.core.AsyncResult<Reply>> audit(BusEndpoint.Request request, String action,
+  private static Handler<AsyncResult<Reply>> audit(BusEndpoint.Request request, String action,
                                                                               UUID conversationId) {
     return ar -> {
       if (ar.succeeded()) {
@@ -212,7 +215,7 @@ public final class StoreVerticle extends VerticleBase {
   }
 
   /** Metrics and audit of an append that was not a replay. */
-  private io.vertx.core.Handler<io.vertx.core.AsyncResult<Reply>> appended(BusEndpoint.Request r, UUID conversationId) {
+  private Handler<AsyncResult<Reply>> appended(BusEndpoint.Request r, UUID conversationId) {
     return ar -> {
       if (ar.succeeded() && !ar.result().replayed()) {
         metrics.messagesAppended(ar.result().body().getJsonArray("data").size());

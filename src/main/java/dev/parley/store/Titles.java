@@ -1,7 +1,8 @@
 package dev.parley.store;
 
-import dev.parley.bus.Role;
 import dev.parley.bus.NewMessage;
+import dev.parley.bus.Role;
+
 import java.util.List;
 
 /** Automatic conversation titles, taken from the first user message. */

@@ -1,5 +1,6 @@
 package dev.parley.http;
 
+import dev.parley.db.DatabaseUrl;
 import dev.parley.support.ChatFixtures;
 import dev.parley.support.FakeProvider;
 import dev.parley.support.Http;
@@ -24,8 +25,6 @@ import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-
-import dev.parley.db.DatabaseUrl;
 
 import static dev.parley.support.Eventually.eventually;
 import static dev.parley.support.TestServer.await;
