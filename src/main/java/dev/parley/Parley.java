@@ -3,6 +3,7 @@ package dev.parley;
 import dev.parley.cli.FakeLlmCommand;
 import dev.parley.cli.TokenCommand;
 import dev.parley.config.ParleyConfig;
+import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -31,32 +32,32 @@ public final class Parley {
     }
     Logger log = LoggerFactory.getLogger(Parley.class);
     long graceMs = config.integer("http.shutdown_grace_ms");
-    ParleyServer.start(config)
-        .onSuccess(server -> {
-          AtomicBoolean stopping = new AtomicBoolean();
-          Runnable stop = () -> {
-            if (!stopping.compareAndSet(false, true)) {
-              return;
-            }
-            log.info("Shutting down: readiness is 503, in-flight requests get up to {} ms", graceMs);
-            int status = 0;
-            try {
-              server.stop().toCompletionStage().toCompletableFuture().get(graceMs + 15_000, TimeUnit.MILLISECONDS);
-              log.info("Parley stopped");
-            } catch (Exception e) {
-              log.warn("Shutdown did not complete cleanly: {}", e.getClass().getSimpleName());
-              status = 1;
-            }
-            System.exit(status);
-          };
-          // Handled here rather than in a shutdown hook, so the process can drain and exit 0.
-          for (String signal : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(signal), s -> new Thread(stop, "parley-shutdown").start());
-          }
-        })
+    Future<ParleyServer> started = ParleyServer.start(config)
         .onFailure(failure -> {
           log.error("Parley could not start: {}", failure.toString());
           System.exit(1);
         });
+    AtomicBoolean stopping = new AtomicBoolean();
+    Runnable stop = () -> {
+      if (!stopping.compareAndSet(false, true)) {
+        return;
+      }
+      log.info("Shutting down: readiness is 503, in-flight requests get up to {} ms", graceMs);
+      int status = 0;
+      try {
+        started.compose(ParleyServer::stop).toCompletionStage().toCompletableFuture()
+            .get(graceMs + 15_000, TimeUnit.MILLISECONDS);
+        log.info("Parley stopped");
+      } catch (Exception e) {
+        log.warn("Shutdown did not complete cleanly: {}", e.getClass().getSimpleName());
+        status = 1;
+      }
+      System.exit(status);
+    };
+    // Handled here rather than in a shutdown hook, so the process can drain and exit 0. Installed
+    // before the node is up: a signal that arrives while it starts waits for the start, then drains.
+    for (String signal : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(signal), s -> new Thread(stop, "parley-shutdown").start());
+    }
   }
 }

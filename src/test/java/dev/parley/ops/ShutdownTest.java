@@ -105,14 +105,7 @@ class ShutdownTest {
   @DisplayName("SIGTERM: the process drains and exits 0")
   void processExitsZero() throws Exception {
     int port = TestServices.freePort();
-    ProcessBuilder builder = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
-        "-cp", System.getProperty("java.class.path"), "dev.parley.Parley");
-    builder.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
-    builder.environment().putAll(Map.of("PARLEY_PG_URL", TestServices.freshDatabase(),
-        "PARLEY_HTTP_PORT", Integer.toString(port), "PARLEY_JWT_HS256_SECRET", TestServer.SECRET,
-        "PARLEY_DATA_DIR", Files.createTempDirectory("parley-process").toString(), "PARLEY_HTTP_SHUTDOWN_DELAY_MS", "100"));
-    builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    Process process = builder.start();
+    Process process = parleyProcess(port);
     try {
       Eventually.ready(port, 60_000, process::isAlive);
       process.destroy();
@@ -121,6 +114,40 @@ class ShutdownTest {
     } finally {
       process.destroyForcibly();
     }
+  }
+
+  @Test
+  @DisplayName("SIGTERM while the node is still starting (HTTP up, migrations running): it drains and exits 0")
+  void signalWhileStarting() throws Exception {
+    int port = TestServices.freePort();
+    Process process = parleyProcess(port);
+    try {
+      eventually(60_000, "the HTTP port listens", () -> {
+        assertTrue(process.isAlive(), "the process exited before it listened");
+        try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", port)) {
+          return true;
+        } catch (java.io.IOException notYet) {
+          return false;
+        }
+      });
+      process.destroy();
+      assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the process did not stop");
+      assertEquals(0, process.exitValue(), "143 is the JVM's default: the signal came before Parley handled it");
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  /** `java dev.parley.Parley` on a fresh database, none of this JVM's PARLEY_ variables, output discarded. */
+  private static Process parleyProcess(int port) throws java.io.IOException {
+    ProcessBuilder builder = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
+        "-cp", System.getProperty("java.class.path"), "dev.parley.Parley");
+    builder.environment().keySet().removeIf(k -> k.startsWith("PARLEY_"));
+    builder.environment().putAll(Map.of("PARLEY_PG_URL", TestServices.freshDatabase(),
+        "PARLEY_HTTP_PORT", Integer.toString(port), "PARLEY_JWT_HS256_SECRET", TestServer.SECRET,
+        "PARLEY_DATA_DIR", Files.createTempDirectory("parley-process").toString(), "PARLEY_HTTP_SHUTDOWN_DELAY_MS", "100"));
+    builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    return builder.start();
   }
 
   private static String bearer(Vertx vertx) {
