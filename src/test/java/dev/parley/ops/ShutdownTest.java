@@ -3,7 +3,6 @@ package dev.parley.ops;
 import dev.parley.ParleyServer;
 import dev.parley.config.ParleyConfig;
 import dev.parley.support.ChatFixtures;
-import dev.parley.support.Eventually;
 import dev.parley.support.FakeProvider;
 import dev.parley.support.Http;
 import dev.parley.support.Sse;
@@ -20,9 +19,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -102,22 +98,8 @@ class ShutdownTest {
   }
 
   @Test
-  @DisplayName("SIGTERM: the process drains and exits 0")
-  void processExitsZero() throws Exception {
-    int port = TestServices.freePort();
-    Process process = parleyProcess(port);
-    try {
-      Eventually.ready(port, 60_000, process::isAlive);
-      process.destroy();
-      assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the process did not stop");
-      assertEquals(0, process.exitValue());
-    } finally {
-      process.destroyForcibly();
-    }
-  }
-
-  @Test
-  @DisplayName("SIGTERM while the node is still starting (HTTP up, migrations running): it drains and exits 0")
+  @DisplayName("SIGTERM: the process drains and exits 0, also when the signal comes while it is still starting "
+      + "(HTTP up, migrations running)")
   void signalWhileStarting() throws Exception {
     int port = TestServices.freePort();
     Process process = parleyProcess(port);
