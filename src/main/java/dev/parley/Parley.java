@@ -22,7 +22,9 @@ public final class Parley {
   }
 
   public static void main(String[] args) {
-    ParleyConfig config = ParleyConfig.load(System.getenv());
+    ParleyConfig loaded = ParleyConfig.load(System.getenv());
+    ParleyConfig config = java.util.Arrays.asList(args).contains("-cluster")
+        ? loaded.with("cluster.enabled", true) : loaded;
     if (args.length > 0 && "token".equals(args[0])) {
       System.exit(TokenCommand.run(config, args));
     }

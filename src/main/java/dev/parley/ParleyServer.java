@@ -1,6 +1,7 @@
 package dev.parley;
 
 import dev.parley.chat.ChatVerticle;
+import dev.parley.cluster.Clustering;
 import dev.parley.config.ParleyConfig;
 import dev.parley.db.DatabaseUrl;
 import dev.parley.db.EmbeddedDatabase;
@@ -53,10 +54,17 @@ public final class ParleyServer {
     this.config = config;
   }
 
-  /** Starts a node on its own Vert.x instance, with its own metrics registry. */
+  /**
+   * Starts a node on its own Vert.x instance, with its own metrics registry; a clustered one
+   * (Hazelcast) when cluster.enabled.
+   */
   public static Future<ParleyServer> start(ParleyConfig config) {
     String registry = "parley-" + UUID.randomUUID();
-    return start(Vertx.vertx(vertxOptions(registry)), true, config.with("metrics.registry", registry));
+    ParleyConfig withRegistry = config.with("metrics.registry", registry);
+    if (config.bool("cluster.enabled")) {
+      return Clustering.start(vertxOptions(registry), config).compose(vertx -> start(vertx, true, withRegistry));
+    }
+    return start(Vertx.vertx(vertxOptions(registry)), true, withRegistry);
   }
 
   /** Vert.x options with Micrometer metrics (Prometheus) in the registry named {@code registry}. */

@@ -31,7 +31,8 @@ class ArchitectureTest {
   static final Map<String, Set<String>> ALLOWED = new LinkedHashMap<>();
 
   static {
-    ALLOWED.put("", Set.of("cli", "config", "db", "bus", "http", "chat", "store", "llm", "model", "ops"));
+    ALLOWED.put("", Set.of("cli", "cluster", "config", "db", "bus", "http", "chat", "store", "llm", "model", "ops"));
+    ALLOWED.put("cluster", Set.of("config"));
     ALLOWED.put("cli", Set.of("config", "http"));
     ALLOWED.put("http", Set.of("bus", "config", "ops"));
     ALLOWED.put("chat", Set.of("bus", "config", "model", "limits", "cache", "ops"));

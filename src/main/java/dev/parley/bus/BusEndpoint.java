@@ -97,8 +97,15 @@ public final class BusEndpoint {
     }
   }
 
+  /**
+   * Serves {@code address}. A public address is registered cluster-wide (any member may call it);
+   * an internal one ({@link InternalAddresses}) only in this node, so no other node can reach it.
+   */
   public MessageConsumer<Object> serve(String address, Caller caller, Operation operation) {
-    return vertx.eventBus().consumer(address, msg -> handle(msg, address, caller, operation));
+    io.vertx.core.Handler<Message<Object>> handler = msg -> handle(msg, address, caller, operation);
+    return address.startsWith(InternalAddresses.PREFIX)
+        ? vertx.eventBus().localConsumer(address, handler)
+        : vertx.eventBus().consumer(address, handler);
   }
 
   private void handle(Message<Object> msg, String address, Caller caller, Operation operation) {

@@ -29,7 +29,8 @@ final class BusCalls {
 
   /** Failures come back as {@link Problem}s. */
   Future<Reply> request(String address, JsonObject body, DeliveryOptions options) {
-    options.setSendTimeout(timeoutMs).addHeader(BusHeaders.USER, owner);
+    // This node's verticles: a turn runs where it was asked for.
+    options.setSendTimeout(timeoutMs).setLocalOnly(true).addHeader(BusHeaders.USER, owner);
     if (requestId != null) {
       options.addHeader(BusHeaders.REQUEST_ID, requestId);
     }

@@ -42,7 +42,7 @@ final class TurnLeases {
     JsonArray attempts = new JsonArray();
     held.forEach(a -> attempts.add(a.toString()));
     vertx.eventBus().request(InternalAddresses.IDEMPOTENCY_RENEW, new JsonObject().put("attempts", attempts),
-        new DeliveryOptions().setSendTimeout(5_000));
+        new DeliveryOptions().setSendTimeout(5_000).setLocalOnly(true));
   }
 
   void close() {

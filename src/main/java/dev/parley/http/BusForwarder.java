@@ -77,7 +77,8 @@ final class BusForwarder {
 
   /** Delivery options carrying the user, the request id and, when asked, the idempotency headers. */
   static DeliveryOptions options(RoutingContext rc, String user, String address, boolean idempotent, long timeout) {
-    DeliveryOptions options = new DeliveryOptions()
+    // Served by this node's verticles: a node answers its own HTTP requests, whatever the cluster.
+    DeliveryOptions options = new DeliveryOptions().setLocalOnly(true)
         .setSendTimeout(timeout)
         .addHeader(BusHeaders.USER, user)
         .addHeader(BusHeaders.REQUEST_ID, RequestIds.of(rc));

@@ -41,7 +41,7 @@ final class ChatStream {
   void handle(RoutingContext rc, String user, JsonObject body) {
     Stream stream = new Stream(rc.response());
     String address = "parley.stream." + UUID.randomUUID();
-    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, delta -> {
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(address, delta -> {
       if (stream.closed()) {
         delta.fail(410, "client gone");
         return;

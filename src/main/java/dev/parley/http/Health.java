@@ -18,7 +18,7 @@ import io.vertx.ext.web.healthchecks.HealthCheckHandler;
  */
 final class Health {
 
-  private static final DeliveryOptions PROBE = new DeliveryOptions().setSendTimeout(2_000);
+  private static final DeliveryOptions PROBE = new DeliveryOptions().setSendTimeout(2_000).setLocalOnly(true);
 
   private final HealthCheckHandler ready;
 

@@ -249,7 +249,7 @@ public final class LlmVerticle extends VerticleBase {
       current.pause();
     }
     vertx.eventBus().request(job.streamAddress(), new JsonObject().put("delta", delta),
-            new DeliveryOptions().setSendTimeout(streamStallMs))
+            new DeliveryOptions().setSendTimeout(streamStallMs).setLocalOnly(true))
         .onComplete(ar -> {
           Provider.Call call = activeCalls.get(job);
           if (call == null) {
@@ -307,7 +307,7 @@ public final class LlmVerticle extends VerticleBase {
         .put("prompt_tokens", promptTokens)
         .put("completion_tokens", completionTokens)
         .put("error_class", errorClass);
-    vertx.eventBus().send(InternalAddresses.LLM_CALLS_RECORD, call);
+    vertx.eventBus().send(InternalAddresses.LLM_CALLS_RECORD, call, new DeliveryOptions().setLocalOnly(true));
     metrics.llmCall(job.model().provider(), job.model().name(), status, latencyMs, promptTokens, completionTokens);
     LOG.atInfo().addKeyValue("provider", job.model().provider()).addKeyValue("model", job.model().name())
         .addKeyValue("status", status).addKeyValue("http_status", httpStatus).addKeyValue("attempt", attempt)

@@ -28,6 +28,12 @@ public final class ParleyProcess implements AutoCloseable {
 
   /** @param noLocale run with no LANG or LC_* at all, as on a machine without a UTF-8 locale */
   public static ParleyProcess start(Map<String, String> env, boolean noLocale) throws IOException, InterruptedException {
+    return start(env, noLocale, null);
+  }
+
+  /** The same, with the node's output in {@code log} (null: discarded). */
+  public static ParleyProcess start(Map<String, String> env, boolean noLocale, java.nio.file.Path log)
+      throws IOException, InterruptedException {
     int port = TestServices.freePort();
     Map<String, String> all = new HashMap<>(Map.of("PARLEY_HTTP_PORT", Integer.toString(port),
         "PARLEY_HTTP_HOST", "127.0.0.1", "PARLEY_JWT_HS256_SECRET", TestServer.SECRET,
@@ -39,7 +45,8 @@ public final class ParleyProcess implements AutoCloseable {
     builder.environment().keySet().removeIf(k -> k.startsWith("PARLEY_")
         || noLocale && (k.equals("LANG") || k.startsWith("LC_") || k.equals("JAVA_TOOL_OPTIONS")));
     builder.environment().putAll(all);
-    builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    builder.redirectErrorStream(true)
+        .redirectOutput(log == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(log.toFile()));
     ParleyProcess node = new ParleyProcess(builder.start(), port);
     node.awaitReady();
     return node;

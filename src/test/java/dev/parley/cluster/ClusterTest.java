@@ -1,0 +1,165 @@
+package dev.parley.cluster;
+
+import dev.parley.bus.Addresses;
+import dev.parley.bus.BusHeaders;
+import dev.parley.bus.InternalAddresses;
+import dev.parley.bus.Replies;
+import dev.parley.config.ParleyConfig;
+import dev.parley.support.ParleyProcess;
+import dev.parley.support.TestServer;
+import dev.parley.support.TestServices;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static dev.parley.support.Eventually.eventuallyGet;
+import static dev.parley.support.TestServer.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two clustered Parley nodes in child JVMs on one database, and this JVM as a client node of the
+ * same Hazelcast cluster: HTTP on either node, the public addresses from the client with the
+ * default codecs only, validation at the bus edge, and no internal address reachable from outside.
+ */
+class ClusterTest {
+
+  private static final String USER = "cluster-user";
+  private static ParleyProcess a;
+  private static ParleyProcess b;
+  private static Vertx client;
+  private static String token;
+
+  @BeforeAll
+  static void start() throws Exception {
+    int hzA = TestServices.freePort();
+    int hzB = TestServices.freePort();
+    int hzClient = TestServices.freePort();
+    String members = "127.0.0.1:" + hzA + ",127.0.0.1:" + hzB + ",127.0.0.1:" + hzClient;
+    String database = TestServices.freshDatabase();
+    a = ParleyProcess.start(node(database, members, hzA), false, Path.of("target", "cluster-node-a.log"));
+    b = ParleyProcess.start(node(database, members, hzB), false, Path.of("target", "cluster-node-b.log"));
+    Map<String, String> clientEnv = new HashMap<>(Map.of("PARLEY_CLUSTER_MEMBERS", members,
+        "PARLEY_CLUSTER_PORT", Integer.toString(hzClient), "PARLEY_CLUSTER_INTERFACE", "127.0.0.1"));
+    // A plain cluster member: no Parley codec registered, no Parley verticle.
+    client = await(Clustering.start(new VertxOptions(), ParleyConfig.load(clientEnv)));
+    JWTAuth signer = JWTAuth.create(client, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(TestServer.SECRET)));
+    token = signer.generateToken(new JsonObject(), new JWTOptions().setSubject(USER).setExpiresInMinutes(60));
+  }
+
+  private static Map<String, String> node(String database, String members, int hazelcastPort) {
+    return Map.of("PARLEY_PG_URL", database, "PARLEY_CLUSTER_ENABLED", "true", "PARLEY_CLUSTER_MEMBERS", members,
+        "PARLEY_CLUSTER_PORT", Integer.toString(hazelcastPort), "PARLEY_CLUSTER_INTERFACE", "127.0.0.1");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (client != null) {
+      await(client.close());
+    }
+    if (a != null) {
+      a.close();
+    }
+    if (b != null) {
+      b.close();
+    }
+  }
+
+  private static JsonObject http(ParleyProcess node, String method, String path, JsonObject body) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port() + path))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()))
+        .build();
+    HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+    assertTrue(response.statusCode() < 300, method + " " + path + ": " + response.statusCode() + " " + response.body());
+    return new JsonObject(response.body());
+  }
+
+  private static DeliveryOptions asUser() {
+    return new DeliveryOptions().addHeader(BusHeaders.USER, USER).setSendTimeout(10_000);
+  }
+
+  private static ReplyException busFailure(String address, JsonObject body, DeliveryOptions options) {
+    ExecutionException e = assertThrows(ExecutionException.class, () -> client.eventBus().request(address, body, options)
+        .toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS));
+    return (ReplyException) e.getCause();
+  }
+
+  @Test
+  @DisplayName("A conversation begun on node A's HTTP, continued on node B's, is read by a client node on the bus")
+  void sharedAcrossNodesAndTheBus() throws Exception {
+    String id = http(a, "POST", "/v1/conversations", new JsonObject().put("title", "clustered")).getString("id");
+    http(a, "POST", "/v1/conversations/" + id + "/messages", new JsonObject().put("messages",
+        new JsonArray().add(new JsonObject().put("role", "user").put("content", "from A"))));
+    http(b, "POST", "/v1/conversations/" + id + "/messages", new JsonObject().put("messages",
+        new JsonArray().add(new JsonObject().put("role", "assistant").put("content", "from B"))));
+    assertEquals(2, http(b, "GET", "/v1/conversations/" + id, null).getInteger("message_count"));
+
+    // The public addresses become known to the client once the cluster has shared the subscriptions.
+    JsonObject got = eventuallyGet(30_000, "the client node reaches parley.conversations.get", () -> {
+      try {
+        return Optional.of((JsonObject) client.eventBus().request(Addresses.CONVERSATIONS_GET,
+            new JsonObject().put("id", id), asUser()).toCompletionStage().toCompletableFuture()
+            .get(15, TimeUnit.SECONDS).body());
+      } catch (ExecutionException notYet) {
+        return Optional.empty();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertEquals("clustered", Replies.Conversation.fromJson(got).title());
+    JsonObject page = (JsonObject) await(client.eventBus().request(Addresses.MESSAGES_LIST,
+        new JsonObject().put("conversation_id", id), asUser())).body();
+    assertEquals(List.of("from A", "from B"), Replies.Page.fromJson(page, Replies.Message::fromJson).data().stream()
+        .map(Replies.Message::content).toList());
+  }
+
+  @Test
+  @DisplayName("From another node: an invalid request is a 400 problem, and internal addresses cannot be reached")
+  void edgeFromAnotherNode() {
+    eventuallyGet(30_000, "the client node reaches parley.conversations.list", () -> {
+      try {
+        return Optional.of(client.eventBus().request(Addresses.CONVERSATIONS_LIST, new JsonObject(), asUser())
+            .toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS));
+      } catch (ExecutionException notYet) {
+        return Optional.empty();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    ReplyException invalid = busFailure(Addresses.CONVERSATIONS_CREATE, new JsonObject().put("colour", "red"), asUser());
+    assertEquals(400, invalid.failureCode());
+    assertEquals("/colour", new JsonObject(invalid.getMessage()).getJsonArray("errors").getJsonObject(0)
+        .getString("pointer"));
+    for (String internal : List.of(InternalAddresses.STORE_HEALTH, InternalAddresses.TURN_APPEND,
+        InternalAddresses.LLM_COMPLETE)) {
+      assertEquals(ReplyFailure.NO_HANDLERS, busFailure(internal, new JsonObject(), asUser()).failureType(), internal);
+    }
+  }
+}
