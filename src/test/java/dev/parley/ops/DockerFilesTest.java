@@ -33,7 +33,8 @@ class DockerFilesTest {
   }
 
   @Test
-  @DisplayName("Every PARLEY_* variable that compose.yaml sets is one Parley reads; both nodes share PostgreSQL and Redis")
+  @DisplayName("Every PARLEY_* variable that compose.yaml sets is one Parley reads; both nodes share PostgreSQL and "
+      + "Redis and form one cluster")
   @SuppressWarnings("unchecked")
   void composeVariables() throws IOException {
     Map<String, Object> compose = new Yaml().load(Files.readString(Path.of("docker/compose.yaml")));
@@ -49,6 +50,10 @@ class DockerFilesTest {
       }
       assertEquals("postgresql://parley:parley@postgres:5432/parley", environment.get("PARLEY_PG_URL"));
       assertEquals("redis://redis:6379", environment.get("PARLEY_REDIS_URL"));
+      assertEquals("true", environment.get("PARLEY_CLUSTER_ENABLED"));
+      String port = environment.get("PARLEY_CLUSTER_PORT").toString();
+      assertTrue(List.of(environment.get("PARLEY_CLUSTER_MEMBERS").toString().split(",")).contains(node + ":" + port),
+          node + " is a member of the cluster it joins");
     }
   }
 
