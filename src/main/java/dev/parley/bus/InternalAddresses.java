@@ -10,6 +10,8 @@ public final class InternalAddresses {
 
   /** Store: the newest messages of a conversation that fit a token room (context assembly). */
   public static final String MESSAGES_CONTEXT = PREFIX + "messages.context";
+  /** Prefix of the addresses an HTTP stream receives a turn's deltas on (local to its node). */
+  public static final String STREAM_PREFIX = PREFIX + "stream.";
   /** Store: a newer rolling summary of a conversation. */
   public static final String CONVERSATIONS_SUMMARY = PREFIX + "conversations.summary";
   /** Store: a chat turn's idempotency key, claimed under a lease for one attempt. */

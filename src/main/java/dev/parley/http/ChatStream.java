@@ -2,15 +2,15 @@ package dev.parley.http;
 
 import dev.parley.bus.Addresses;
 import dev.parley.bus.BusHeaders;
+import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Problem;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-
-import io.vertx.core.eventbus.Message;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +40,7 @@ final class ChatStream {
 
   void handle(RoutingContext rc, String user, JsonObject body) {
     Stream stream = new Stream(rc.response());
-    String address = "parley.stream." + UUID.randomUUID();
+    String address = InternalAddresses.STREAM_PREFIX + UUID.randomUUID();
     MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(address, delta -> {
       if (stream.closed()) {
         delta.fail(410, "client gone");

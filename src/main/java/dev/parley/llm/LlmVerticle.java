@@ -249,7 +249,9 @@ public final class LlmVerticle extends VerticleBase {
       current.pause();
     }
     vertx.eventBus().request(job.streamAddress(), new JsonObject().put("delta", delta),
-            new DeliveryOptions().setSendTimeout(streamStallMs).setLocalOnly(true))
+            new DeliveryOptions().setSendTimeout(streamStallMs)
+                // An HTTP stream of this node, or a bus caller anywhere in the cluster.
+                .setLocalOnly(job.streamAddress().startsWith(InternalAddresses.STREAM_PREFIX)))
         .onComplete(ar -> {
           Provider.Call call = activeCalls.get(job);
           if (call == null) {

@@ -5,6 +5,8 @@ import dev.parley.bus.BusHeaders;
 import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Replies;
 import dev.parley.config.ParleyConfig;
+import dev.parley.support.ChatFixtures;
+import dev.parley.support.FakeProvider;
 import dev.parley.support.ParleyProcess;
 import dev.parley.support.TestServer;
 import dev.parley.support.TestServices;
@@ -54,6 +56,7 @@ class ClusterTest {
   private static ParleyProcess b;
   private static Vertx client;
   private static String token;
+  private static FakeProvider fake;
 
   @BeforeAll
   static void start() throws Exception {
@@ -62,6 +65,7 @@ class ClusterTest {
     int hzClient = TestServices.freePort();
     String members = "127.0.0.1:" + hzA + ",127.0.0.1:" + hzB + ",127.0.0.1:" + hzClient;
     String database = TestServices.freshDatabase();
+    fake = new FakeProvider();
     a = ParleyProcess.start(node(database, members, hzA), false, Path.of("target", "cluster-node-a.log"));
     b = ParleyProcess.start(node(database, members, hzB), false, Path.of("target", "cluster-node-b.log"));
     Map<String, String> clientEnv = new HashMap<>(Map.of("PARLEY_CLUSTER_MEMBERS", members,
@@ -73,9 +77,11 @@ class ClusterTest {
     token = signer.generateToken(new JsonObject(), new JWTOptions().setSubject(USER).setExpiresInMinutes(60));
   }
 
+  /** A clustered node talking to the fake provider (an OpenAI-compatible HTTP server in this JVM). */
   private static Map<String, String> node(String database, String members, int hazelcastPort) {
-    return Map.of("PARLEY_PG_URL", database, "PARLEY_CLUSTER_ENABLED", "true", "PARLEY_CLUSTER_MEMBERS", members,
-        "PARLEY_CLUSTER_PORT", Integer.toString(hazelcastPort), "PARLEY_CLUSTER_INTERFACE", "127.0.0.1");
+    return ChatFixtures.env(fake, Map.of("PARLEY_PG_URL", database, "PARLEY_CLUSTER_ENABLED", "true",
+        "PARLEY_CLUSTER_MEMBERS", members, "PARLEY_CLUSTER_PORT", Integer.toString(hazelcastPort),
+        "PARLEY_CLUSTER_INTERFACE", "127.0.0.1"));
   }
 
   @AfterAll
@@ -89,6 +95,19 @@ class ClusterTest {
     if (b != null) {
       b.close();
     }
+    if (fake != null) {
+      fake.close();
+    }
+  }
+
+  /** The fake model's answer, streamed in {@code n} pieces {@code gapMs} apart. */
+  private static List<String> answerIn(int n, long gapMs) {
+    List<String> pieces = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      pieces.add("w" + i + " ");
+    }
+    fake.then(call -> call.reply(pieces, gapMs, -1));
+    return pieces;
   }
 
   private static JsonObject http(ParleyProcess node, String method, String path, JsonObject body) throws Exception {
@@ -143,16 +162,7 @@ class ClusterTest {
   @Test
   @DisplayName("From another node: an invalid request is a 400 problem, and internal addresses cannot be reached")
   void edgeFromAnotherNode() {
-    eventuallyGet(30_000, "the client node reaches parley.conversations.list", () -> {
-      try {
-        return Optional.of(client.eventBus().request(Addresses.CONVERSATIONS_LIST, new JsonObject(), asUser())
-            .toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS));
-      } catch (ExecutionException notYet) {
-        return Optional.empty();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    reachable(Addresses.CONVERSATIONS_LIST);
     ReplyException invalid = busFailure(Addresses.CONVERSATIONS_CREATE, new JsonObject().put("colour", "red"), asUser());
     assertEquals(400, invalid.failureCode());
     assertEquals("/colour", new JsonObject(invalid.getMessage()).getJsonArray("errors").getJsonObject(0)
@@ -161,5 +171,82 @@ class ClusterTest {
         InternalAddresses.LLM_COMPLETE)) {
       assertEquals(ReplyFailure.NO_HANDLERS, busFailure(internal, new JsonObject(), asUser()).failureType(), internal);
     }
+  }
+
+  @Test
+  @DisplayName("A chat turn streams to a client node: deltas on its own address, acked, then the stored answer")
+  void streamedTurnOverTheBus() throws Exception {
+    reachable(Addresses.CONVERSATIONS_LIST);
+    answerIn(5, 20);
+    String address = "client.stream." + java.util.UUID.randomUUID();
+    StringBuilder streamed = new StringBuilder();
+    java.util.concurrent.atomic.AtomicInteger deltas = new java.util.concurrent.atomic.AtomicInteger();
+    await(client.eventBus().<JsonObject>consumer(address, delta -> {
+      synchronized (streamed) {
+        streamed.append(delta.body().getString("delta"));
+      }
+      deltas.incrementAndGet();
+      delta.reply(null);
+    }).completion());
+    JsonObject turn = (JsonObject) await(client.eventBus().request(Addresses.CHAT_TURN,
+        new JsonObject().put("message", "stream to the client node"),
+        asUser().setSendTimeout(60_000).addHeader(BusHeaders.STREAM_ADDRESS, address))).body();
+    String answer = Replies.ChatTurn.fromJson(turn).message().content();
+    assertEquals(5, deltas.get(), "the answer came in deltas");
+    synchronized (streamed) {
+      assertEquals("w0 w1 w2 w3 w4 ", streamed.toString());
+    }
+    assertEquals(streamed.toString(), answer);
+  }
+
+  @Test
+  @DisplayName("A client node cancels a streamed turn by failing a delta: the partial answer is stored as interrupted")
+  void clientCancelsOverTheBus() {
+    reachable(Addresses.CONVERSATIONS_LIST);
+    List<String> pieces = answerIn(40, 50);
+    String address = "client.stream." + java.util.UUID.randomUUID();
+    java.util.concurrent.atomic.AtomicInteger deltas = new java.util.concurrent.atomic.AtomicInteger();
+    await(client.eventBus().<JsonObject>consumer(address, delta -> {
+      if (deltas.incrementAndGet() >= 2) {
+        delta.fail(499, "the client stopped");
+      } else {
+        delta.reply(null);
+      }
+    }).completion());
+    JsonObject turn = (JsonObject) await(client.eventBus().request(Addresses.CHAT_TURN,
+        new JsonObject().put("message", "cancel me"),
+        asUser().setSendTimeout(60_000).addHeader(BusHeaders.STREAM_ADDRESS, address))).body();
+    Replies.Message answer = Replies.ChatTurn.fromJson(turn).message();
+    assertEquals(dev.parley.bus.MessageStatus.INTERRUPTED, answer.status(), turn.encode());
+    assertTrue(answer.content().startsWith("w0 "), answer.content());
+    assertTrue(answer.content().length() < String.join("", pieces).length(), "the call stopped early");
+  }
+
+  @Test
+  @DisplayName("A clustered node still streams its own HTTP clients (SSE)")
+  void httpStreamOnAClusteredNode() throws Exception {
+    answerIn(3, 10);
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.port() + "/v1/chat"))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("message", "sse on B").put("stream", true).encode()))
+        .build();
+    HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode(), response.body());
+    assertTrue(response.body().contains("event: delta"), response.body());
+    assertTrue(response.body().contains("event: message"), response.body());
+  }
+
+  /** Waits until the client node has learnt the cluster's subscriptions for {@code address}. */
+  private static void reachable(String address) {
+    eventuallyGet(30_000, "the client node reaches " + address, () -> {
+      try {
+        return Optional.of(client.eventBus().request(address, new JsonObject(), asUser())
+            .toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS));
+      } catch (ExecutionException notYet) {
+        return Optional.empty();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 }
