@@ -8,6 +8,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.Arrays;
@@ -68,6 +70,15 @@ public final class Clustering {
     }
     if (config.integer("cluster.bus_public_port") > 0) {
       bus.setClusterPublicPort(config.integer("cluster.bus_public_port"));
+    }
+    if (config.isSet("cluster.tls_key_store")) {
+      // Both ends show a certificate and accept only the trusted ones: a member without one cannot
+      // send to this node, nor receive from it.
+      bus.setSsl(true).setClientAuth(ClientAuth.REQUIRED)
+          .setKeyCertOptions(new PfxOptions().setPath(config.string("cluster.tls_key_store"))
+              .setPassword(config.string("cluster.tls_key_store_password")))
+          .setTrustOptions(new PfxOptions().setPath(config.string("cluster.tls_trust_store"))
+              .setPassword(config.string("cluster.tls_trust_store_password")));
     }
     return bus;
   }

@@ -48,6 +48,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Two clustered Parley nodes in child JVMs on one database, and this JVM as a client node of the
  * same Hazelcast cluster: HTTP on either node, the public addresses from the client with the
  * default codecs only, validation at the bus edge, and no internal address reachable from outside.
+ * The event bus between them runs TLS with client certificates; a member without a trusted
+ * certificate cannot call Parley.
  */
 class ClusterTest {
 
@@ -57,37 +59,81 @@ class ClusterTest {
   private static Vertx client;
   private static String token;
   private static FakeProvider fake;
+  private static Vertx untrusted;
+  private static final String STORE_PASSWORD = "cluster-test-secret";
 
   @BeforeAll
   static void start() throws Exception {
     int hzA = TestServices.freePort();
     int hzB = TestServices.freePort();
     int hzClient = TestServices.freePort();
-    String members = "127.0.0.1:" + hzA + ",127.0.0.1:" + hzB + ",127.0.0.1:" + hzClient;
+    int hzUntrusted = TestServices.freePort();
+    String members = "127.0.0.1:" + hzA + ",127.0.0.1:" + hzB + ",127.0.0.1:" + hzClient + ",127.0.0.1:" + hzUntrusted;
+    Path certificates = java.nio.file.Files.createTempDirectory("parley-cluster-tls");
+    Path trusted = keyPair(certificates, "trusted");
+    Path trust = certificates.resolve("trust.p12");
+    keytool("-exportcert", "-alias", "trusted", "-keystore", trusted.toString(), "-storepass", STORE_PASSWORD,
+        "-file", certificates.resolve("trusted.crt").toString());
+    keytool("-importcert", "-noprompt", "-alias", "trusted", "-file", certificates.resolve("trusted.crt").toString(),
+        "-keystore", trust.toString(), "-storetype", "PKCS12", "-storepass", STORE_PASSWORD);
+    tls = Map.of("PARLEY_CLUSTER_TLS_KEY_STORE", trusted.toString(), "PARLEY_CLUSTER_TLS_KEY_STORE_PASSWORD",
+        STORE_PASSWORD, "PARLEY_CLUSTER_TLS_TRUST_STORE", trust.toString(), "PARLEY_CLUSTER_TLS_TRUST_STORE_PASSWORD",
+        STORE_PASSWORD);
     String database = TestServices.freshDatabase();
     fake = new FakeProvider();
     a = ParleyProcess.start(node(database, members, hzA), false, Path.of("target", "cluster-node-a.log"));
     b = ParleyProcess.start(node(database, members, hzB), false, Path.of("target", "cluster-node-b.log"));
     Map<String, String> clientEnv = new HashMap<>(Map.of("PARLEY_CLUSTER_MEMBERS", members,
         "PARLEY_CLUSTER_PORT", Integer.toString(hzClient), "PARLEY_CLUSTER_INTERFACE", "127.0.0.1"));
+    clientEnv.putAll(tls);
     // A plain cluster member: no Parley codec registered, no Parley verticle.
     client = await(Clustering.start(new VertxOptions(), ParleyConfig.load(clientEnv)));
+    // A member with a certificate of its own that the nodes do not trust.
+    Map<String, String> untrustedEnv = new HashMap<>(clientEnv);
+    untrustedEnv.put("PARLEY_CLUSTER_PORT", Integer.toString(hzUntrusted));
+    untrustedEnv.put("PARLEY_CLUSTER_TLS_KEY_STORE", keyPair(certificates, "untrusted").toString());
+    untrusted = await(Clustering.start(new VertxOptions(), ParleyConfig.load(untrustedEnv)));
     JWTAuth signer = JWTAuth.create(client, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(TestServer.SECRET)));
     token = signer.generateToken(new JsonObject(), new JWTOptions().setSubject(USER).setExpiresInMinutes(60));
   }
 
+  private static Map<String, String> tls;
+
   /** A clustered node talking to the fake provider (an OpenAI-compatible HTTP server in this JVM). */
   private static Map<String, String> node(String database, String members, int hazelcastPort) {
-    return ChatFixtures.env(fake, Map.of("PARLEY_PG_URL", database, "PARLEY_CLUSTER_ENABLED", "true",
+    Map<String, String> env = new HashMap<>(Map.of("PARLEY_PG_URL", database, "PARLEY_CLUSTER_ENABLED", "true",
         "PARLEY_CLUSTER_MEMBERS", members, "PARLEY_CLUSTER_PORT", Integer.toString(hazelcastPort),
         "PARLEY_CLUSTER_INTERFACE", "127.0.0.1"));
+    env.putAll(tls);
+    return ChatFixtures.env(fake, env);
+  }
+
+  /** A PKCS12 key store with a fresh EC key and a self-signed certificate for 127.0.0.1. */
+  private static Path keyPair(Path dir, String name) throws Exception {
+    Path store = dir.resolve(name + ".p12");
+    keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
+        "-dname", "CN=" + name, "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-keystore", store.toString(),
+        "-storetype", "PKCS12", "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
+    return store;
+  }
+
+  private static void keytool(String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool")
+        .toString()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes());
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS) && process.exitValue() == 0, "keytool: " + output);
   }
 
   @AfterAll
   static void stop() {
     if (client != null) {
       await(client.close());
+    }
+    if (untrusted != null) {
+      await(untrusted.close());
     }
     if (a != null) {
       a.close();
@@ -220,6 +266,18 @@ class ClusterTest {
     assertEquals(dev.parley.bus.MessageStatus.INTERRUPTED, answer.status(), turn.encode());
     assertTrue(answer.content().startsWith("w0 "), answer.content());
     assertTrue(answer.content().length() < String.join("", pieces).length(), "the call stopped early");
+  }
+
+  @Test
+  @DisplayName("TLS with client certificates: a member whose certificate the nodes do not trust cannot call Parley")
+  void untrustedMemberCannotCall() {
+    reachable(Addresses.CONVERSATIONS_LIST);
+    ExecutionException refused = assertThrows(ExecutionException.class, () -> untrusted.eventBus()
+        .request(Addresses.CONVERSATIONS_LIST, new JsonObject(), asUser().setSendTimeout(5_000))
+        .toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS));
+    assertTrue(refused.getCause() instanceof ReplyException, refused.getCause().toString());
+    assertTrue(((ReplyException) refused.getCause()).failureType() != ReplyFailure.RECIPIENT_FAILURE,
+        "no Parley node answered it: " + refused.getCause());
   }
 
   @Test
