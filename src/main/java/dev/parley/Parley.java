@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Entry point. {@code java -jar parley.jar} runs a node with embedded defaults;
- * {@code java -jar parley.jar token <user>} prints a development token. SIGTERM and SIGINT stop
+ * Entry point. {@code java -jar parley.jar} runs a node with embedded defaults ({@code -cluster}:
+ * as a member of a Vert.x cluster, see docs/operations.md); {@code java -jar parley.jar token <user>}
+ * prints a development token. SIGTERM and SIGINT stop
  * the node gracefully (see {@link ParleyServer#stop()}) and the process exits 0.
  */
 public final class Parley {
