@@ -61,6 +61,8 @@ class ClusterTest {
   private static FakeProvider fake;
   private static Vertx untrusted;
   private static final String STORE_PASSWORD = "cluster-test-secret";
+  private static final int TURNS_PER_MINUTE = 20;
+  private static JWTAuth signer;
 
   @BeforeAll
   static void start() throws Exception {
@@ -93,7 +95,7 @@ class ClusterTest {
     untrustedEnv.put("PARLEY_CLUSTER_PORT", Integer.toString(hzUntrusted));
     untrustedEnv.put("PARLEY_CLUSTER_TLS_KEY_STORE", keyPair(certificates, "untrusted").toString());
     untrusted = await(Clustering.start(new VertxOptions(), ParleyConfig.load(untrustedEnv)));
-    JWTAuth signer = JWTAuth.create(client, new JWTAuthOptions()
+    signer = JWTAuth.create(client, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(TestServer.SECRET)));
     token = signer.generateToken(new JsonObject(), new JWTOptions().setSubject(USER).setExpiresInMinutes(60));
   }
@@ -104,7 +106,8 @@ class ClusterTest {
   private static Map<String, String> node(String database, String members, int hazelcastPort) {
     Map<String, String> env = new HashMap<>(Map.of("PARLEY_PG_URL", database, "PARLEY_CLUSTER_ENABLED", "true",
         "PARLEY_CLUSTER_MEMBERS", members, "PARLEY_CLUSTER_PORT", Integer.toString(hazelcastPort),
-        "PARLEY_CLUSTER_INTERFACE", "127.0.0.1"));
+        "PARLEY_CLUSTER_INTERFACE", "127.0.0.1", "PARLEY_REDIS_URL", TestServices.redisUrl(),
+        "PARLEY_LIMITS_USER_REQUESTS_PER_MINUTE", Integer.toString(TURNS_PER_MINUTE)));
     env.putAll(tls);
     return ChatFixtures.env(fake, env);
   }
@@ -157,13 +160,18 @@ class ClusterTest {
   }
 
   private static JsonObject http(ParleyProcess node, String method, String path, JsonObject body) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port() + path))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()))
-        .build();
-    HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = send(node, method, path, body, token);
     assertTrue(response.statusCode() < 300, method + " " + path + ": " + response.statusCode() + " " + response.body());
     return new JsonObject(response.body());
+  }
+
+  private static HttpResponse<String> send(ParleyProcess node, String method, String path, JsonObject body,
+                                           String bearer) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port() + path))
+        .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()))
+        .build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   private static DeliveryOptions asUser() {
@@ -278,6 +286,25 @@ class ClusterTest {
     assertTrue(refused.getCause() instanceof ReplyException, refused.getCause().toString());
     assertTrue(((ReplyException) refused.getCause()).failureType() != ReplyFailure.RECIPIENT_FAILURE,
         "no Parley node answered it: " + refused.getCause());
+  }
+
+  @Test
+  @DisplayName("A user's turns per minute hold across both nodes (Redis), within 5 % of the configured rate")
+  void limitsHoldAcrossNodes() throws Exception {
+    String bearer = signer.generateToken(new JsonObject(), new JWTOptions()
+        .setSubject("limit-" + java.util.UUID.randomUUID()).setExpiresInMinutes(60));
+    int accepted = 0;
+    long started = System.nanoTime();
+    for (int i = 0; i < 3 * TURNS_PER_MINUTE / 2; i++) {
+      int status = send(i % 2 == 0 ? a : b, "POST", "/v1/chat", new JsonObject().put("message", "turn " + i), bearer)
+          .statusCode();
+      assertTrue(status == 200 || status == 429, "status " + status);
+      accepted += status == 200 ? 1 : 0;
+    }
+    double minutes = (System.nanoTime() - started) / 60e9;
+    double allowed = TURNS_PER_MINUTE * (1 + minutes);
+    assertTrue(Math.abs(accepted - allowed) <= Math.max(1, 0.05 * allowed),
+        accepted + " turns accepted through two nodes; the limit allows " + allowed);
   }
 
   @Test
