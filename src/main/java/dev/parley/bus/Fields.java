@@ -23,7 +23,7 @@ final class Fields {
   static void only(JsonObject body, String pointer, Set<String> allowed) {
     for (String key : body.fieldNames()) {
       if (!allowed.contains(key)) {
-        throw Problem.invalid(pointer + "/" + key.replace("~", "~0").replace("/", "~1"), key + " is not a known field");
+        throw Problem.invalid(pointer + "/" + InputRules.escape(key), key + " is not a known field");
       }
     }
   }

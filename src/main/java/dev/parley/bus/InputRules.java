@@ -71,7 +71,8 @@ public final class InputRules {
     }
   }
 
-  private static String escape(String key) {
+  /** {@code key} as a JSON pointer segment (RFC 6901). */
+  static String escape(String key) {
     return key.replace("~", "~0").replace("/", "~1");
   }
 

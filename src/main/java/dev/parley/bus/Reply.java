@@ -20,10 +20,6 @@ public record Reply(int status, JsonObject body, boolean replayed) {
     return new Reply(204, null, false);
   }
 
-  public Reply asReplay() {
-    return new Reply(status, body, true);
-  }
-
   /** Answers {@code message} (only through {@link BusEndpoint}, which registers the codec). */
   void sendTo(Message<?> message) {
     DeliveryOptions options = new DeliveryOptions().addHeader(BusHeaders.STATUS, Integer.toString(status));

@@ -4,7 +4,11 @@ import dev.parley.bus.Problem;
 
 import java.util.UUID;
 
-/** Object ids: UUIDs. A malformed id names nothing, so it answers like a missing object. */
+/**
+ * Object ids in internal requests: UUIDs. A malformed conversation id names nothing, so it answers
+ * like a missing object; any other malformed id member is a 400. (Public requests are parsed by
+ * {@code bus.Requests}.)
+ */
 final class Ids {
 
   private Ids() {
@@ -14,15 +18,12 @@ final class Ids {
     return parse(id, "The conversation");
   }
 
-  /** A list cursor: malformed is a client error, not a missing object. */
-  static UUID cursor(Object id, String pointer) {
-    if (id == null) {
-      return null;
-    }
+  /** A UUID member of an internal request; 400 naming it when it is not one. */
+  static UUID member(Object value, String name) {
     try {
-      return UUID.fromString(id.toString());
+      return UUID.fromString(String.valueOf(value));
     } catch (IllegalArgumentException e) {
-      throw Problem.invalid(pointer, "must be an object id");
+      throw Problem.invalid("/" + name, name + " must be a UUID");
     }
   }
 

@@ -126,27 +126,27 @@ public final class StoreVerticle extends VerticleBase {
     ContextReader context = new ContextReader(pool);
     user(InternalAddresses.MESSAGES_CONTEXT, r -> context.read(r.user(), r.body()));
     user(InternalAddresses.CONVERSATIONS_SUMMARY, r -> {
-      UUID id = uuid(r.body().getValue("id"), "id");
+      UUID id = Ids.member(r.body().getValue("id"), "id");
       return conversations.updateSummary(r.user(), id, r.body().getString("summary"), r.body().getLong("upto_seq"))
           .compose(reply -> invalidated(r.user(), id, reply));
     });
     user(InternalAddresses.IDEMPOTENCY_CLAIM, r -> idempotent.claimLeased(r.user(), requiredKey(r),
-            r.header(BusHeaders.REQUEST_HASH), r.body().getString("operation", ""), uuid(r.body().getValue("attempt"), "attempt"))
+            r.header(BusHeaders.REQUEST_HASH), r.body().getString("operation", ""), Ids.member(r.body().getValue("attempt"), "attempt"))
         .map(claim -> claim instanceof IdempotentWrites.Claim.Replay replay ? replay.reply()
             : Reply.ok(new JsonObject().put("claimed", true).put("progress", ((IdempotentWrites.Claim.Held) claim).progress()))));
     user(InternalAddresses.IDEMPOTENCY_COMPLETE, r -> idempotent.complete(pool, r.user(), requiredKey(r),
-            uuid(r.body().getValue("attempt"), "attempt"),
+            Ids.member(r.body().getValue("attempt"), "attempt"),
             new Reply(r.body().getInteger("status"), r.body().getJsonObject("response"), false))
         .map(Reply.noContent()));
     user(InternalAddresses.IDEMPOTENCY_RELEASE, r -> idempotent.release(r.user(), requiredKey(r),
-            uuid(r.body().getValue("attempt"), "attempt"))
+            Ids.member(r.body().getValue("attempt"), "attempt"))
         .map(Reply.noContent()));
     endpoint.serve(InternalAddresses.IDEMPOTENCY_RENEW, BusEndpoint.Caller.SERVICE, r -> {
       List<UUID> attempts = new ArrayList<>();
       if (!(r.body().getValue("attempts") instanceof JsonArray list)) {
         throw Problem.badRequest("The body must be {attempts: [uuid, ...]}");
       }
-      list.forEach(a -> attempts.add(uuid(a, "attempts")));
+      list.forEach(a -> attempts.add(Ids.member(a, "attempts")));
       return idempotent.renew(attempts).map(Reply.noContent());
     });
     endpoint.serve(InternalAddresses.STORE_HEALTH, BusEndpoint.Caller.SERVICE, r -> pool.preparedQuery(SqlQueries.ping())
@@ -233,9 +233,9 @@ public final class StoreVerticle extends VerticleBase {
    */
   private Future<Reply> appendForTurn(BusEndpoint.Request r) {
     String owner = r.user();
-    UUID conversationId = uuid(r.body().getValue("conversation_id"), "conversation_id");
+    UUID conversationId = Ids.member(r.body().getValue("conversation_id"), "conversation_id");
     String key = r.header(BusHeaders.IDEMPOTENCY_KEY);
-    UUID attempt = key == null ? null : uuid(r.header(BusHeaders.TURN_ATTEMPT), "turn-attempt");
+    UUID attempt = key == null ? null : Ids.member(r.header(BusHeaders.TURN_ATTEMPT), "turn-attempt");
     List<NewMessage> batch = rules.answerMessages(r.body().getValue("messages"), "/messages");
     JsonObject turnResponse = r.body().getJsonObject("turn_response");
     return tokens.count(batch).compose(counted -> pool.withTransaction(tx -> messages.append(tx, owner, conversationId, counted)
@@ -249,15 +249,6 @@ public final class StoreVerticle extends VerticleBase {
         })))
         .compose(reply -> invalidated(owner, conversationId, reply))
         .andThen(appended(r, conversationId));
-  }
-
-  /** A UUID member of an internal request; 400 when it is not one. */
-  private static UUID uuid(Object value, String name) {
-    try {
-      return UUID.fromString(String.valueOf(value));
-    } catch (IllegalArgumentException e) {
-      throw Problem.invalid("/" + name, name + " must be a UUID");
-    }
   }
 
   /**

@@ -195,17 +195,9 @@ class ClusterTest {
     assertEquals(2, http(b, "GET", "/v1/conversations/" + id, null).getInteger("message_count"));
 
     // The public addresses become known to the client once the cluster has shared the subscriptions.
-    JsonObject got = eventuallyGet(30_000, "the client node reaches parley.conversations.get", () -> {
-      try {
-        return Optional.of((JsonObject) client.eventBus().request(Addresses.CONVERSATIONS_GET,
-            new JsonObject().put("id", id), asUser()).toCompletionStage().toCompletableFuture()
-            .get(15, TimeUnit.SECONDS).body());
-      } catch (ExecutionException notYet) {
-        return Optional.empty();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    reachable(Addresses.CONVERSATIONS_LIST);
+    JsonObject got = (JsonObject) await(client.eventBus().request(Addresses.CONVERSATIONS_GET,
+        new JsonObject().put("id", id), asUser())).body();
     assertEquals("clustered", Replies.Conversation.fromJson(got).title());
     JsonObject page = (JsonObject) await(client.eventBus().request(Addresses.MESSAGES_LIST,
         new JsonObject().put("conversation_id", id), asUser())).body();

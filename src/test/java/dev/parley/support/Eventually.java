@@ -1,6 +1,14 @@
 package dev.parley.support;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** The one bounded wait of the tests: polls a condition until it holds or the time is up. */
 public final class Eventually {
@@ -20,8 +28,8 @@ public final class Eventually {
   }
 
   /** Polls {@code attempt} until it yields a value; fails with {@code what} if it never does. */
-  public static <T> T eventuallyGet(long timeoutMs, String what, java.util.function.Supplier<java.util.Optional<T>> attempt) {
-    java.util.concurrent.atomic.AtomicReference<T> found = new java.util.concurrent.atomic.AtomicReference<>();
+  public static <T> T eventuallyGet(long timeoutMs, String what, Supplier<Optional<T>> attempt) {
+    AtomicReference<T> found = new AtomicReference<>();
     eventually(timeoutMs, what, () -> {
       attempt.get().ifPresent(found::set);
       return found.get() != null;
@@ -31,16 +39,15 @@ public final class Eventually {
 
   /** Waits until GET /health/ready on 127.0.0.1:{@code port} answers 200 while {@code alive} holds. */
   public static void ready(int port, long timeoutMs, BooleanSupplier alive) {
-    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-    java.net.http.HttpRequest probe = java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create("http://127.0.0.1:" + port + "/health/ready")).build();
+    HttpClient http = HttpClient.newHttpClient();
+    HttpRequest probe = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build();
     eventually(timeoutMs, "ready on port " + port, () -> {
       if (!alive.getAsBoolean()) {
         throw new IllegalStateException("the process exited before it was ready");
       }
       try {
-        return http.send(probe, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-      } catch (java.io.IOException notYet) {
+        return http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+      } catch (IOException notYet) {
         return false;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
