@@ -13,6 +13,8 @@ public final class Addresses {
   public static final String CONVERSATIONS_GET = "parley.conversations.get";
   public static final String CONVERSATIONS_UPDATE = "parley.conversations.update";
   public static final String CONVERSATIONS_DELETE = "parley.conversations.delete";
+  /** A live feed of one conversation to the stream-address header's address: {@link Replies.ConversationEvent}. */
+  public static final String CONVERSATIONS_FOLLOW = "parley.conversations.follow";
   public static final String MESSAGES_APPEND = "parley.messages.append";
   public static final String MESSAGES_LIST = "parley.messages.list";
   public static final String USERS_ERASE = "parley.users.erase";

@@ -56,6 +56,18 @@ final class Fields {
     return n.intValue();
   }
 
+  static Long whole(JsonObject body, String field, String pointer, long min) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.doubleValue() < min
+        || n.doubleValue() > Long.MAX_VALUE) {
+      throw Problem.invalid(pointer, field + " must be a whole number from " + min + " up");
+    }
+    return n.longValue();
+  }
+
   static Boolean bool(JsonObject body, String field) {
     Object value = body.getValue(field);
     if (value != null && !(value instanceof Boolean)) {

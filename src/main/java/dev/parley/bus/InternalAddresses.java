@@ -12,6 +12,11 @@ public final class InternalAddresses {
   public static final String MESSAGES_CONTEXT = PREFIX + "messages.context";
   /** Prefix of the addresses an HTTP stream receives a turn's deltas on (local to its node). */
   public static final String STREAM_PREFIX = PREFIX + "stream.";
+  /**
+   * Prefix of the address each committed change of a conversation is published on, cluster-wide,
+   * for the nodes that serve its follows (the one internal address other nodes receive).
+   */
+  public static final String EVENTS_PREFIX = PREFIX + "events.";
   /** Store: a newer rolling summary of a conversation. */
   public static final String CONVERSATIONS_SUMMARY = PREFIX + "conversations.summary";
   /** Store: a chat turn's idempotency key, claimed under a lease for one attempt. */
@@ -27,6 +32,11 @@ public final class InternalAddresses {
   public static final String LLM_COMPLETE = PREFIX + "llm.complete";
   /** Store: one provider call attempt for the call log (fire and forget). */
   public static final String LLM_CALLS_RECORD = PREFIX + "llm.calls.record";
+
+  /** Whether a stream address belongs to this node's HTTP streams (sent to local-only) or to a bus caller. */
+  public static boolean isLocalStream(String address) {
+    return address.startsWith(STREAM_PREFIX);
+  }
 
   private InternalAddresses() {
   }

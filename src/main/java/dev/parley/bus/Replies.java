@@ -192,4 +192,75 @@ public final class Replies {
           .put("prompt_tokens", promptTokens);
     }
   }
+
+  /**
+   * One event of a follow (parley.conversations.follow), sent to the follower's stream address as
+   * {type, ...}: every committed message once, in seq order ({@code message}); the conversation
+   * after a change of its title, metadata or archived flag ({@code conversation}); its deletion,
+   * the last event ({@code deleted}); {@code ping} while nothing happens; and {@code end} when the
+   * serving node stops (follow again, from the last seq, on any node).
+   */
+  public sealed interface ConversationEvent {
+
+    JsonObject toJson();
+
+    static ConversationEvent fromJson(JsonObject json) {
+      String type = json.getString("type", "");
+      return switch (type) {
+        case MessageCommitted.TYPE -> new MessageCommitted(Message.fromJson(json.getJsonObject("message")));
+        case ConversationChanged.TYPE -> new ConversationChanged(Conversation.fromJson(json.getJsonObject("conversation")));
+        case ConversationDeleted.TYPE -> new ConversationDeleted(UUID.fromString(json.getString("conversation_id")));
+        case Ping.TYPE -> new Ping();
+        case Ended.TYPE -> new Ended(Problem.fromJson(json.getJsonObject("problem")));
+        default -> new Unknown(json);
+      };
+    }
+
+    record MessageCommitted(Message message) implements ConversationEvent {
+      public static final String TYPE = "message";
+
+      public JsonObject toJson() {
+        return new JsonObject().put("type", TYPE).put("message", message.toJson());
+      }
+    }
+
+    record ConversationChanged(Conversation conversation) implements ConversationEvent {
+      public static final String TYPE = "conversation";
+
+      public JsonObject toJson() {
+        return new JsonObject().put("type", TYPE).put("conversation", conversation.toJson());
+      }
+    }
+
+    record ConversationDeleted(UUID conversationId) implements ConversationEvent {
+      public static final String TYPE = "deleted";
+
+      public JsonObject toJson() {
+        return new JsonObject().put("type", TYPE).put("conversation_id", conversationId.toString());
+      }
+    }
+
+    record Ping() implements ConversationEvent {
+      public static final String TYPE = "ping";
+
+      public JsonObject toJson() {
+        return new JsonObject().put("type", TYPE);
+      }
+    }
+
+    /** An event type from a newer Parley: ignore it. */
+    record Unknown(JsonObject json) implements ConversationEvent {
+      public JsonObject toJson() {
+        return json;
+      }
+    }
+
+    record Ended(Problem problem) implements ConversationEvent {
+      public static final String TYPE = "end";
+
+      public JsonObject toJson() {
+        return new JsonObject().put("type", TYPE).put("problem", problem.toJson());
+      }
+    }
+  }
 }

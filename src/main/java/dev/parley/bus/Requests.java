@@ -107,6 +107,27 @@ public final class Requests {
     }
   }
 
+  /**
+   * parley.conversations.follow: {conversation_id, after_seq? (0)}, with the stream-address header
+   * naming where the events go. Messages with seq above after_seq are sent first, then what is
+   * committed from now on.
+   */
+  public record FollowConversation(UUID conversationId, long afterSeq) {
+
+    private static final Set<String> FIELDS = Set.of("conversation_id", "after_seq");
+
+    public static FollowConversation fromJson(JsonObject body) {
+      Fields.only(body, "", FIELDS);
+      UUID id = Fields.uuid(body, "conversation_id", true);
+      Long after = Fields.whole(body, "after_seq", "/after_seq", 0);
+      return new FollowConversation(id, after == null ? 0 : after);
+    }
+
+    public JsonObject toJson() {
+      return new JsonObject().put("conversation_id", conversationId.toString()).put("after_seq", afterSeq);
+    }
+  }
+
   /** parley.messages.append: {conversation_id, messages: [1..limits.messages_per_request]}. */
   public record AppendMessages(UUID conversationId, List<NewMessage> messages) {
 

@@ -15,7 +15,8 @@ final class ApiRoutes {
   private ApiRoutes() {
   }
 
-  static void mount(RouterBuilder builder, OpenAPIContract contract, BusForwarder bus, Health health, ChatRoutes chat) {
+  static void mount(RouterBuilder builder, OpenAPIContract contract, BusForwarder bus, Health health, ChatRoutes chat,
+                    ConversationEvents events) {
     on(builder, contract, "chatTurn", chat::turn);
     on(builder, contract, "compactChat", chat::compactTurn);
     on(builder, contract, "conversationContext", chat.context());
@@ -27,6 +28,7 @@ final class ApiRoutes {
         p -> p.body().put("id", p.path(CONVERSATION_ID))));
     on(builder, contract, "deleteConversation", bus.forward(Addresses.CONVERSATIONS_DELETE,
         p -> new JsonObject().put("id", p.path(CONVERSATION_ID))));
+    on(builder, contract, "followConversation", events::handle);
     on(builder, contract, "appendMessages", bus.forwardIdempotent(Addresses.MESSAGES_APPEND,
         p -> p.body().put(CONVERSATION_ID, p.path(CONVERSATION_ID))));
     on(builder, contract, "listMessages", bus.forward(Addresses.MESSAGES_LIST,

@@ -48,6 +48,11 @@ final class BusForwarder {
     JsonObject body() {
       return input.body().copy();
     }
+
+    /** A header parameter the contract declares, with its contract type; null when absent. */
+    Object header(String name) {
+      return input.headers().getValue(name);
+    }
   }
 
   Handler<RoutingContext> forward(String address, Function<Params, JsonObject> payload) {

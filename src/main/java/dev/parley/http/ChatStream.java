@@ -6,14 +6,10 @@ import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Problem;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 
 /**
@@ -39,14 +35,15 @@ final class ChatStream {
   }
 
   void handle(RoutingContext rc, String user, JsonObject body) {
-    Stream stream = new Stream(rc.response());
+    SseResponse stream = new SseResponse(rc.response());
+    int[] nextId = {1};
     String address = InternalAddresses.STREAM_PREFIX + UUID.randomUUID();
     MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(address, delta -> {
       if (stream.closed()) {
         delta.fail(410, "client gone");
         return;
       }
-      stream.event("delta", new JsonObject().put("content", delta.body().getString("delta")));
+      stream.event(nextId[0]++, "delta", new JsonObject().put("content", delta.body().getString("delta")));
       stream.acknowledge(delta);
     });
     long keepAlive = vertx.setPeriodic(keepAliveMs, id -> stream.comment("keep-alive"));
@@ -60,7 +57,7 @@ final class ChatStream {
     // stream still gets a final event before the connection goes.
     rc.request().connection().shutdownHandler(v -> vertx.setTimer(Math.max(1, graceMs - 1_000), id -> {
       if (!stream.closed()) {
-        stream.event("error", Problem.unavailable("The server is shutting down; retry on another node").toJson());
+        stream.event(nextId[0]++, "error", Problem.unavailable("The server is shutting down; retry on another node").toJson());
         stream.end();
       }
     }));
@@ -74,92 +71,14 @@ final class ChatStream {
             return;
           }
           if (ar.succeeded()) {
-            stream.event("message", ar.result().body());
+            stream.event(nextId[0]++, "message", ar.result().body());
             stream.end();
           } else if (!stream.started()) {
             Problems.send(rc, Problem.fromBus(ar.cause()));
           } else {
-            stream.event("error", Problem.fromBus(ar.cause()).toJson());
+            stream.event(nextId[0]++, "error", Problem.fromBus(ar.cause()).toJson());
             stream.end();
           }
         });
-  }
-
-  /**
-   * The SSE response, started lazily so that early errors keep their HTTP status. Deltas are
-   * acknowledged only while the client keeps reading: when the response's write queue is full
-   * the acks wait for it to drain, and the model call, which sends a bounded number of deltas
-   * ahead of its acks, pauses reading the provider (back-pressure from this socket to the provider's).
-   */
-  private static final class Stream {
-    private final HttpServerResponse response;
-    private final List<Message<JsonObject>> unacknowledged = new ArrayList<>();
-    private int nextId = 1;
-    private boolean started;
-
-    Stream(HttpServerResponse response) {
-      this.response = response;
-    }
-
-    /** The client is gone: deltas waiting for room fail, which cancels the model call at once. */
-    void abandon() {
-      unacknowledged.forEach(m -> m.fail(410, "client gone"));
-      unacknowledged.clear();
-    }
-
-    void acknowledge(Message<JsonObject> delta) {
-      if (!response.writeQueueFull()) {
-        delta.reply(null);
-        return;
-      }
-      unacknowledged.add(delta);
-      if (unacknowledged.size() == 1) {
-        response.drainHandler(v -> {
-          List<Message<JsonObject>> drained = new ArrayList<>(unacknowledged);
-          unacknowledged.clear();
-          drained.forEach(m -> m.reply(null));
-        });
-      }
-    }
-
-    boolean started() {
-      return started;
-    }
-
-    boolean closed() {
-      return response.closed() || response.ended();
-    }
-
-    private void start() {
-      if (!started) {
-        started = true;
-        response.setStatusCode(200).setChunked(true)
-            .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-            .putHeader("Cache-Control", "no-cache")
-            .putHeader("X-Accel-Buffering", "no");
-      }
-    }
-
-    void event(String name, JsonObject data) {
-      if (closed()) {
-        return;
-      }
-      start();
-      response.write("id: " + nextId++ + "\nevent: " + name + "\ndata: " + data.encode() + "\n\n");
-    }
-
-    void comment(String text) {
-      if (closed()) {
-        return;
-      }
-      start();
-      response.write(": " + text + "\n\n");
-    }
-
-    void end() {
-      if (!closed()) {
-        response.end();
-      }
-    }
   }
 }

@@ -30,8 +30,8 @@ final class ContractValidation {
 
   static final String INPUT = "parley.input";
 
-  /** A validated request: path parameters, typed query parameters, and the JSON body. */
-  record Input(JsonObject path, JsonObject query, JsonObject body) {
+  /** A validated request: path parameters, typed query and header parameters, and the JSON body. */
+  record Input(JsonObject path, JsonObject query, JsonObject headers, JsonObject body) {
   }
 
   private record Param(String name, Location in, boolean required, String type, Object defaultValue, Validator validator) {
@@ -67,6 +67,7 @@ final class ContractValidation {
     try {
       JsonObject path = new JsonObject();
       JsonObject query = new JsonObject();
+      JsonObject headers = new JsonObject();
       for (Param p : params) {
         String raw = switch (p.in()) {
           case PATH -> rc.pathParam(p.name());
@@ -89,9 +90,11 @@ final class ContractValidation {
           path.put(p.name(), value);
         } else if (p.in() == Location.QUERY) {
           query.put(p.name(), value);
+        } else if (p.in() == Location.HEADER) {
+          headers.put(p.name(), value);
         }
       }
-      rc.put(INPUT, new Input(path, query, body(rc)));
+      rc.put(INPUT, new Input(path, query, headers, body(rc)));
       rc.next();
     } catch (Problem problem) {
       rc.fail(problem);

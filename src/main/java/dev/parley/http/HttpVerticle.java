@@ -44,7 +44,8 @@ public final class HttpVerticle extends VerticleBase {
           long turnTimeout = config.getJsonObject("chat").getLong("turn_timeout_ms");
           ChatStream stream = new ChatStream(vertx, config.getJsonObject("chat").getLong("sse_keepalive_ms"), turnTimeout, graceMs);
           Health health = new Health(vertx);
-          ApiRoutes.mount(builder, contract, forwarder, health, new ChatRoutes(forwarder, stream, turnTimeout));
+          ApiRoutes.mount(builder, contract, forwarder, health, new ChatRoutes(forwarder, stream, turnTimeout),
+              new ConversationEvents(vertx, http.getLong("request_timeout_ms", 30_000L)));
           Router api = builder.createRouter();
 
           Router root = Router.router(vertx);

@@ -251,7 +251,7 @@ public final class LlmVerticle extends VerticleBase {
     vertx.eventBus().request(job.streamAddress(), new JsonObject().put("delta", delta),
             new DeliveryOptions().setSendTimeout(streamStallMs)
                 // An HTTP stream of this node, or a bus caller anywhere in the cluster.
-                .setLocalOnly(job.streamAddress().startsWith(InternalAddresses.STREAM_PREFIX)))
+                .setLocalOnly(InternalAddresses.isLocalStream(job.streamAddress())))
         .onComplete(ar -> {
           Provider.Call call = activeCalls.get(job);
           if (call == null) {

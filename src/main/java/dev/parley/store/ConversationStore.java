@@ -97,11 +97,18 @@ final class ConversationStore {
         .map(rows -> Reply.noContent());
   }
 
-  /** Erases every conversation, message, stored response and LLM call record of the owner, for good. */
-  Future<Reply> erase(String owner) {
+  /**
+   * Erases every conversation, message, stored response and LLM call record of the owner, for
+   * good. Answers the ids of the conversations that were erased.
+   */
+  Future<List<UUID>> erase(String owner) {
     return pool.withTransaction(tx -> tx.preparedQuery(SqlQueries.eraseConversations()).execute(Tuple.of(owner))
-        .compose(done -> tx.preparedQuery(SqlQueries.eraseIdempotencyKeys()).execute(Tuple.of(owner)))
-        .compose(done -> tx.preparedQuery(SqlQueries.eraseLlmCalls()).execute(Tuple.of(owner)))
-        .map(done -> Reply.noContent()));
+        .compose(erased -> tx.preparedQuery(SqlQueries.eraseIdempotencyKeys()).execute(Tuple.of(owner))
+            .compose(done -> tx.preparedQuery(SqlQueries.eraseLlmCalls()).execute(Tuple.of(owner)))
+            .map(done -> {
+              List<UUID> ids = new java.util.ArrayList<>(erased.size());
+              erased.forEach(row -> ids.add(row.getUUID("id")));
+              return ids;
+            })));
   }
 }

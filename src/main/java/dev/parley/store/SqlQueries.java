@@ -36,6 +36,11 @@ final class SqlQueries {
         + "ORDER BY updated_at DESC, id DESC LIMIT $3";
   }
 
+  /** A follow's view of a conversation: its last seq and what a follower sees of it. */
+  static String followHead() {
+    return "SELECT last_seq, " + CONVERSATION_COLUMNS + " FROM conversations WHERE id = $1 AND owner = $2 AND deleted_at IS NULL";
+  }
+
   static String conversationExists() {
     return "SELECT 1 FROM conversations WHERE id = $1 AND owner = $2";
   }
@@ -108,7 +113,7 @@ final class SqlQueries {
   }
 
   static String eraseConversations() {
-    return "DELETE FROM conversations WHERE owner = $1";
+    return "DELETE FROM conversations WHERE owner = $1 RETURNING id";
   }
 
   /** One provider call attempt; see {@link CallLogVerticle}. */

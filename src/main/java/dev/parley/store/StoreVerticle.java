@@ -52,6 +52,7 @@ public final class StoreVerticle extends VerticleBase {
   private MessageStore messages;
   private ConversationStore conversations;
   private IdempotentWrites idempotent;
+  private ConversationFeed feed;
   private BusEndpoint endpoint;
 
   @Override
@@ -75,6 +76,9 @@ public final class StoreVerticle extends VerticleBase {
     conversations = new ConversationStore(pool, messages, cachedReads);
     JsonObject idem = config.getJsonObject("idempotency");
     idempotent = new IdempotentWrites(pool, idem.getInteger("lease_seconds"), idem.getInteger("retention_hours"));
+
+    JsonObject chat = config.getJsonObject("chat");
+    feed = new ConversationFeed(vertx, pool, chat.getLong("sse_keepalive_ms"), chat.getLong("stream_stall_ms"));
 
     endpoint = BusEndpoint.of(vertx, config, SqlFailures::toProblem, new BusEndpoint.Observer() {
       @Override
@@ -102,13 +106,17 @@ public final class StoreVerticle extends VerticleBase {
     user(Addresses.CONVERSATIONS_UPDATE, r -> {
       Requests.UpdateConversation change = Requests.UpdateConversation.fromJson(r.body(), rules);
       return conversations.update(r.user(), change).compose(reply -> invalidated(r.user(), change.id(), reply))
-          .andThen(audit(r, "change", change.id()));
+          .andThen(audit(r, "change", change.id()))
+          .onSuccess(reply -> feed.changed(reply.body()));
     });
     user(Addresses.CONVERSATIONS_DELETE, r -> {
       UUID id = Requests.ConversationId.fromJson(r.body()).id();
       return conversations.delete(r.user(), id).compose(reply -> invalidated(r.user(), id, reply))
-          .andThen(audit(r, "delete", id));
+          .andThen(audit(r, "delete", id))
+          .onSuccess(reply -> feed.deleted(id));
     });
+    user(Addresses.CONVERSATIONS_FOLLOW, r -> feed.follow(r.user(), Requests.FollowConversation.fromJson(r.body()),
+        r.header(BusHeaders.STREAM_ADDRESS)));
     user(Addresses.MESSAGES_APPEND, this::appendMessages);
     user(Addresses.MESSAGES_LIST, r -> {
       Requests.ListMessages query = Requests.ListMessages.fromJson(r.body());
@@ -117,8 +125,12 @@ public final class StoreVerticle extends VerticleBase {
     user(Addresses.USERS_ERASE, r -> {
       Requests.EraseUser.fromJson(r.body());
       return conversations.erase(r.user())
-          .compose(reply -> caching.map(c -> c.history().eraseUser(r.user()).map(reply))
-              .orElse(Future.succeededFuture(reply)))
+          .compose(erased -> caching.map(c -> c.history().eraseUser(r.user()).map(erased))
+              .orElse(Future.succeededFuture(erased)))
+          .map(erased -> {
+            erased.forEach(feed::deleted);
+            return Reply.noContent();
+          })
           .andThen(audit(r, "erase", null));
     });
     // Internal: chat turns' plumbing.
@@ -160,6 +172,9 @@ public final class StoreVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (feed != null) {
+      feed.stop();
+    }
     caching.ifPresent(c -> {
       c.fence().stop();
       c.gate().close();
@@ -206,20 +221,34 @@ public final class StoreVerticle extends VerticleBase {
   private Future<Reply> appendMessages(BusEndpoint.Request r) {
     Requests.AppendMessages append = Requests.AppendMessages.fromJson(r.body(), rules);
     UUID conversationId = append.conversationId();
+    Committed committed = new Committed();
     return tokens.count(append.messages()).compose(counted -> idempotent.run(r.user(), r.header(BusHeaders.IDEMPOTENCY_KEY),
         r.header(BusHeaders.REQUEST_HASH), Addresses.MESSAGES_APPEND + ":" + conversationId,
         tx -> messages.append(tx, r.user(), conversationId, counted)
-            .map(appended -> Reply.created(listOf(appended)))))
+            .map(appended -> Reply.created(listOf(committed.hold(appended))))))
         .compose(reply -> invalidated(r.user(), conversationId, reply))
-        .andThen(appended(r, conversationId));
+        .andThen(appended(r, conversationId, committed));
   }
 
-  /** Metrics and audit of an append that was not a replay. */
-  private Handler<AsyncResult<Reply>> appended(BusEndpoint.Request r, UUID conversationId) {
+  /** What a transaction appended, kept for the events published once it has committed. */
+  private static final class Committed {
+    private JsonObject appended;
+
+    JsonObject hold(JsonObject appended) {
+      this.appended = appended;
+      return appended;
+    }
+  }
+
+  /** Metrics, audit and live events of an append that was not a replay. */
+  private Handler<AsyncResult<Reply>> appended(BusEndpoint.Request r, UUID conversationId, Committed committed) {
     return ar -> {
       if (ar.succeeded() && !ar.result().replayed()) {
         metrics.messagesAppended(ar.result().body().getJsonArray("data").size());
         Audit.record("change", r.user(), conversationId.toString(), r.requestId());
+        if (committed.appended != null) {
+          feed.appended(committed.appended.getJsonObject("conversation"), committed.appended.getJsonArray("messages"));
+        }
       }
     };
   }
@@ -238,7 +267,9 @@ public final class StoreVerticle extends VerticleBase {
     UUID attempt = key == null ? null : Ids.member(r.header(BusHeaders.TURN_ATTEMPT), "turn-attempt");
     List<NewMessage> batch = rules.answerMessages(r.body().getValue("messages"), "/messages");
     JsonObject turnResponse = r.body().getJsonObject("turn_response");
+    Committed committed = new Committed();
     return tokens.count(batch).compose(counted -> pool.withTransaction(tx -> messages.append(tx, owner, conversationId, counted)
+        .map(committed::hold)
         .compose(appended -> {
           JsonObject first = appended.getJsonArray("messages").getJsonObject(0);
           Future<?> bookkeeping = key == null ? Future.succeededFuture() : turnResponse == null
@@ -248,7 +279,7 @@ public final class StoreVerticle extends VerticleBase {
           return bookkeeping.map(done -> Reply.created(listOf(appended)));
         })))
         .compose(reply -> invalidated(owner, conversationId, reply))
-        .andThen(appended(r, conversationId));
+        .andThen(appended(r, conversationId, committed));
   }
 
   /**

@@ -86,6 +86,8 @@ class PublicContractTest {
                 .put("status", "interrupted")))),
         new Case(Addresses.MESSAGES_LIST, new JsonObject().put("conversation_id", "{id}").put("order", "sideways"), "/order",
             HttpMethod.GET, id -> "/v1/conversations/" + id + "/messages?order=sideways", null),
+        new Case(Addresses.CONVERSATIONS_FOLLOW, new JsonObject().put("conversation_id", "{id}").put("after_seq", -1),
+            "/after_seq", HttpMethod.GET, id -> "/v1/conversations/" + id + "/events?after_seq=-1", null),
         new Case(Addresses.USERS_ERASE, new JsonObject().put("everything", true), "/everything", null, null, null),
         new Case(Addresses.CHAT_TURN, new JsonObject().put("message", ""), "/message",
             HttpMethod.POST, id -> "/v1/chat", new JsonObject().put("message", "")),
@@ -136,7 +138,8 @@ class PublicContractTest {
   static List<String> publicAddresses() {
     return List.of(Addresses.CONVERSATIONS_CREATE, Addresses.CONVERSATIONS_LIST, Addresses.CONVERSATIONS_GET,
         Addresses.CONVERSATIONS_UPDATE, Addresses.CONVERSATIONS_DELETE, Addresses.MESSAGES_APPEND,
-        Addresses.MESSAGES_LIST, Addresses.USERS_ERASE, Addresses.CHAT_TURN, Addresses.CHAT_CONTEXT);
+        Addresses.MESSAGES_LIST, Addresses.USERS_ERASE, Addresses.CHAT_TURN, Addresses.CHAT_CONTEXT,
+        Addresses.CONVERSATIONS_FOLLOW);
   }
 
   @ParameterizedTest(name = "{0}")

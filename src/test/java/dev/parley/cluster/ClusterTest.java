@@ -8,6 +8,8 @@ import dev.parley.config.ParleyConfig;
 import dev.parley.support.ChatFixtures;
 import dev.parley.support.FakeProvider;
 import dev.parley.support.ParleyProcess;
+import dev.parley.support.Sse;
+import dev.parley.support.SseFollower;
 import dev.parley.support.TestServer;
 import dev.parley.support.TestServices;
 import io.vertx.core.Vertx;
@@ -203,6 +205,63 @@ class ClusterTest {
         new JsonObject().put("conversation_id", id), asUser())).body();
     assertEquals(List.of("from A", "from B"), Replies.Page.fromJson(page, Replies.Message::fromJson).data().stream()
         .map(Replies.Message::content).toList());
+  }
+
+  @Test
+  @DisplayName("A follower on node B (SSE) and one on the client node (bus) see node A's appends in order, once; B's resumes after a reconnect")
+  void followAcrossNodes() throws Exception {
+    reachable(Addresses.CONVERSATIONS_LIST);
+    String id = http(a, "POST", "/v1/conversations", new JsonObject()).getString("id");
+    String events = "http://127.0.0.1:" + b.port() + "/v1/conversations/" + id + "/events";
+    java.util.concurrent.LinkedBlockingQueue<Replies.ConversationEvent> onBus = new java.util.concurrent.LinkedBlockingQueue<>();
+    String address = "client.follow." + java.util.UUID.randomUUID();
+    io.vertx.core.eventbus.MessageConsumer<JsonObject> follower = client.eventBus().consumer(address, m -> {
+      onBus.add(Replies.ConversationEvent.fromJson(m.body()));
+      m.reply(null);
+    });
+    await(follower.completion());
+    await(client.eventBus().request(Addresses.CONVERSATIONS_FOLLOW, new JsonObject().put("conversation_id", id),
+        asUser().addHeader(BusHeaders.STREAM_ADDRESS, address)));
+    String last;
+    try (SseFollower onB = SseFollower.open(events, "Bearer " + token, null)) {
+      assertEquals("conversation", onB.next(15).name());
+      for (int i = 1; i <= 6; i++) {
+        http(a, "POST", "/v1/conversations/" + id + "/messages", new JsonObject().put("messages",
+            new JsonArray().add(new JsonObject().put("role", "user").put("content", "a" + i))));
+      }
+      for (int seq = 1; seq <= 6; seq++) {
+        Sse.Event event = nextMessage(onB);
+        assertEquals(Integer.toString(seq), event.id());
+        assertEquals("a" + seq, event.data().getString("content"));
+      }
+      last = "6";
+    }
+    for (int seq = 1; seq <= 6; seq++) {
+      Replies.ConversationEvent event;
+      do {
+        event = onBus.poll(15, TimeUnit.SECONDS);
+      } while (event instanceof Replies.ConversationEvent.Ping || event instanceof Replies.ConversationEvent.ConversationChanged);
+      assertEquals(seq, ((Replies.ConversationEvent.MessageCommitted) event).message().seq(), "on the bus, in order");
+    }
+    await(follower.unregister());
+    http(a, "POST", "/v1/conversations/" + id + "/messages", new JsonObject().put("messages",
+        new JsonArray().add(new JsonObject().put("role", "user").put("content", "while away"))));
+    try (SseFollower again = SseFollower.open(events, "Bearer " + token, last)) {
+      assertEquals("conversation", again.next(15).name());
+      Sse.Event missed = nextMessage(again);
+      assertEquals("7", missed.id());
+      assertEquals("while away", missed.data().getString("content"));
+      Sse.Event more = again.poll(1_000);
+      assertTrue(more == null || "conversation".equals(more.name()), "nothing twice: " + more);
+    }
+  }
+
+  private static Sse.Event nextMessage(SseFollower follower) {
+    Sse.Event event;
+    do {
+      event = follower.next(15);
+    } while ("conversation".equals(event.name()));
+    return event;
   }
 
   @Test
