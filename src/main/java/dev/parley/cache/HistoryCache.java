@@ -30,42 +30,45 @@ import java.util.UUID;
 public final class HistoryCache {
 
   /**
-   * ARGV[1] the deployment's namespace, ARGV[2] the caller's epoch; Redis keeps the newest it has
-   * seen and refuses older readers. (When the epoch key expires, the next caller sets it again to
-   * the same epoch: nothing changes, and deployments that are gone leave nothing behind for good.)
+   * KEYS[1] the user's epoch floor, ARGV[1] the deployment's namespace, ARGV[2] the caller's
+   * epoch, ARGV[3] the user's key; Redis keeps the newest epoch it has seen for the user and
+   * refuses older readers. (When the epoch key expires, the next caller sets it again to the same
+   * epoch: nothing changes, and deployments that are gone leave nothing behind for good.) Every
+   * key of a user carries the user's hash tag {@code {owner}}, so a script touches one slot of a
+   * Redis Cluster.
    */
   private static final String BASE = """
-      local g = tonumber(redis.call('GET', 'parley:' .. ARGV[1] .. ':epoch') or '0')
+      local g = tonumber(redis.call('GET', KEYS[1]) or '0')
       local want = tonumber(ARGV[2])
       if want > g then
-        redis.call('SET', 'parley:' .. ARGV[1] .. ':epoch', want, 'EX', 604800)
+        redis.call('SET', KEYS[1], want, 'EX', 604800)
         g = want
       end
-      local ue = redis.call('GET', 'parley:' .. ARGV[1] .. ':' .. g .. ':u:' .. ARGV[3] .. ':epoch') or '0'
-      local b = 'parley:' .. ARGV[1] .. ':' .. g .. ':u:' .. ARGV[3] .. ':' .. ue .. ':c:' .. ARGV[4]
+      local u = 'parley:' .. ARGV[1] .. ':{' .. ARGV[3] .. '}:' .. g
+      local ue = redis.call('GET', u .. ':epoch') or '0'
+      local b = u .. ':' .. ue .. ':c:' .. ARGV[4]
       local token = g .. '/' .. ue .. '/' .. (redis.call('GET', b .. ':ver') or '0')
       """;
-  private static final String READ = BASE + """
+  private static final RedisScript READ = RedisScript.of(BASE + """
       if want < g then return 0 end
       return {token, redis.call('GET', b .. ':' .. ARGV[5])}
-      """;
-  private static final String FILL = BASE + """
+      """);
+  private static final RedisScript FILL = RedisScript.of(BASE + """
       if want < g or token ~= ARGV[6] then return 0 end
       redis.call('SET', b .. ':' .. ARGV[5], ARGV[7], 'EX', tonumber(ARGV[8]))
       return 1
-      """;
-  private static final String INVALIDATE = BASE + """
+      """);
+  private static final RedisScript INVALIDATE = RedisScript.of(BASE + """
       redis.call('INCR', b .. ':ver')
       redis.call('EXPIRE', b .. ':ver', 86400)
       redis.call('DEL', b .. ':conversation', b .. ':recent')
       return 1
-      """;
-  private static final String ERASE_USER = BASE + """
-      local k = 'parley:' .. ARGV[1] .. ':' .. g .. ':u:' .. ARGV[3] .. ':epoch'
-      redis.call('INCR', k)
-      redis.call('EXPIRE', k, 604800)
+      """);
+  private static final RedisScript ERASE_USER = RedisScript.of(BASE + """
+      redis.call('INCR', u .. ':epoch')
+      redis.call('EXPIRE', u .. ':epoch', 604800)
       return 1
-      """;
+      """);
 
   /** What a read found. */
   public sealed interface Entry {
@@ -101,7 +104,7 @@ public final class HistoryCache {
     if (epoch < 0) {
       return Future.succeededFuture(UNAVAILABLE);
     }
-    return redis.eval(READ, lease.namespace(), epoch, key(owner), conversation.toString(), kind).map(r -> {
+    return redis.eval(READ, floor(owner), lease.namespace(), epoch, key(owner), conversation.toString(), kind).map(r -> {
       // Refused by Redis (a newer epoch) or the lease ran out while Redis answered: a plain miss.
       if (r.type() != ResponseType.MULTI || lease.readableEpoch() != epoch) {
         return UNAVAILABLE;
@@ -124,7 +127,7 @@ public final class HistoryCache {
     if (lease.readableEpoch() != miss.epoch()) {
       return;
     }
-    redis.eval(FILL, lease.namespace(), miss.epoch(), key(owner), conversation.toString(), kind, miss.token(), value.encode(), ttlSeconds)
+    redis.eval(FILL, floor(owner), lease.namespace(), miss.epoch(), key(owner), conversation.toString(), kind, miss.token(), value.encode(), ttlSeconds)
         .onFailure(e -> metrics.cache("error"));
   }
 
@@ -133,12 +136,12 @@ public final class HistoryCache {
    * be reached the cache is fenced instead; fails only when neither worked.
    */
   public Future<Void> invalidate(String owner, UUID conversation) {
-    return retire(redis.eval(INVALIDATE, lease.namespace(), lease.knownEpoch(), key(owner), conversation.toString(), ""));
+    return retire(redis.eval(INVALIDATE, floor(owner), lease.namespace(), lease.knownEpoch(), key(owner), conversation.toString(), ""));
   }
 
   /** After a user's data was erased; like {@link #invalidate}. */
   public Future<Void> eraseUser(String owner) {
-    return retire(redis.eval(ERASE_USER, lease.namespace(), lease.knownEpoch(), key(owner), "", ""));
+    return retire(redis.eval(ERASE_USER, floor(owner), lease.namespace(), lease.knownEpoch(), key(owner), "", ""));
   }
 
   private Future<Void> retire(Future<Response> invalidation) {
@@ -148,7 +151,12 @@ public final class HistoryCache {
     });
   }
 
-  /** Owners are opaque strings: encode them so no owner can shape another's key. */
+  /** The user's epoch floor: the first key of every script, which routes it to the user's slot. */
+  private String floor(String owner) {
+    return "parley:" + lease.namespace() + ":{" + key(owner) + "}:epoch";
+  }
+
+  /** Owners are opaque strings: encode them so no owner can shape another's key (nor its hash tag). */
   private static String key(String owner) {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(owner.getBytes(StandardCharsets.UTF_8));
   }

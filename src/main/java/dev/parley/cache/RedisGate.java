@@ -7,7 +7,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.RedisReplicas;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
@@ -37,34 +39,66 @@ public final class RedisGate {
     this.vertx = vertx;
   }
 
-  /** A gate when redis.url is configured; empty without Redis (no cache, local limits). */
+  /**
+   * A gate when redis.url is configured; empty without Redis (no cache, local limits). With
+   * redis.cluster, redis.url lists some of the Redis Cluster's masters, comma-separated.
+   */
   public static Optional<RedisGate> create(Vertx vertx, JsonObject config) {
     JsonObject redis = config.getJsonObject("redis");
     String url = redis.getString("url", "");
     if (url.isBlank()) {
       return Optional.empty();
     }
-    Redis client = Redis.createClient(vertx, new RedisOptions().setConnectionString(url)
-        .setMaxPoolSize(8).setMaxPoolWaiting(1024).setMaxWaitingHandlers(4096));
+    RedisOptions options = new RedisOptions().setMaxPoolSize(8).setMaxPoolWaiting(1024).setMaxWaitingHandlers(4096);
+    if (redis.getBoolean("cluster", false)) {
+      options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER);
+      for (String seed : url.split(",")) {
+        if (!seed.isBlank()) {
+          options.addConnectionString(seed.trim());
+        }
+      }
+    } else {
+      options.setConnectionString(url);
+    }
+    Redis client = Redis.createClient(vertx, options);
     return Optional.of(new RedisGate(vertx, client, redis.getLong("timeout_ms", 250L),
         new CircuitBreaker(redis.getInteger("breaker_failures", 3), redis.getLong("breaker_open_ms", 2000L),
             System::currentTimeMillis)));
   }
 
-  /** Runs a Lua script; fails fast while the breaker is open. */
-  public Future<Response> eval(String script, Object... args) {
-    Object[] all = new Object[args.length + 2];
-    all[0] = script;
-    all[1] = 0;
-    System.arraycopy(args, 0, all, 2, args.length);
-    return send(Request.cmd(Command.EVAL, all));
-  }
-
-  public Future<Response> send(Request request) {
+  /**
+   * Runs a Lua script by its SHA on the node that holds {@code key}'s slot; a node that does not
+   * know the script yet gets its text once (EVAL, which also caches it there). Fails fast while the
+   * breaker is open.
+   */
+  public Future<Response> eval(RedisScript script, String key, Object... args) {
     if (!breaker.allow()) {
       return Future.failedFuture(new IllegalStateException("redis circuit open"));
     }
-    return redis.send(request).timeout(timeoutMs, TimeUnit.MILLISECONDS)
+    return accounted(timed(redis.send(call(Command.EVALSHA, script.sha(), key, args)))
+        .recover(e -> e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")
+            ? timed(redis.send(call(Command.EVAL, script.source(), key, args)))
+            : Future.failedFuture(e)));
+  }
+
+  private static Request call(Command command, String script, String key, Object[] args) {
+    Request request = Request.cmd(command).arg(script).arg(1).arg(key);
+    for (Object arg : args) {
+      if (arg instanceof Number n) {
+        request.arg(n.longValue());
+      } else {
+        request.arg(String.valueOf(arg));
+      }
+    }
+    return request;
+  }
+
+  private Future<Response> timed(Future<Response> call) {
+    return call.timeout(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  private Future<Response> accounted(Future<Response> call) {
+    return call
         .onSuccess(r -> {
           breaker.success();
           if (NodeState.degraded(vertx, NodeState.Backend.REDIS, false)) {

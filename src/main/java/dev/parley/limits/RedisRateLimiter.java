@@ -1,6 +1,7 @@
 package dev.parley.limits;
 
 import dev.parley.cache.RedisGate;
+import dev.parley.cache.RedisScript;
 import io.vertx.core.Future;
 
 /**
@@ -13,25 +14,26 @@ public final class RedisRateLimiter implements RateLimiter {
   private static final String REFILL = """
       local t = redis.call('TIME')
       local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-      local rate = tonumber(ARGV[3])
-      local data = redis.call('HMGET', ARGV[1], 'tokens', 'ts')
+      local rate = tonumber(ARGV[2])
+      local data = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
       local tokens = tonumber(data[1]) or rate
       local ts = tonumber(data[2]) or now
       tokens = math.min(rate, tokens + math.max(0, now - ts) * rate / 60000)
       """;
   private static final String SAVE = """
-      redis.call('HSET', ARGV[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-      redis.call('PEXPIRE', ARGV[1], 120000)
+      redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+      redis.call('PEXPIRE', KEYS[1], 120000)
       """;
-  private static final String ACQUIRE = REFILL + """
-      local amount = tonumber(ARGV[2])
+  private static final RedisScript ACQUIRE = RedisScript.of(REFILL + """
+      local amount = tonumber(ARGV[1])
       local allowed = 0
       if tokens >= math.min(amount, rate) then
         tokens = tokens - amount
         allowed = 1
       end
-      """ + SAVE + "return {allowed, tostring(tokens)}";
-  private static final String ADJUST = REFILL + "tokens = math.min(rate, tokens - tonumber(ARGV[2]))\n" + SAVE + "return 1";
+      """ + SAVE + "return {allowed, tostring(tokens)}");
+  private static final RedisScript ADJUST = RedisScript.of(REFILL + "tokens = math.min(rate, tokens - tonumber(ARGV[1]))\n"
+      + SAVE + "return 1");
 
   private final RedisGate redis;
   private final RateLimiter fallback;
@@ -41,12 +43,17 @@ public final class RedisRateLimiter implements RateLimiter {
     this.fallback = fallback;
   }
 
+  /** One bucket is one key, its own hash tag: one slot of a Redis Cluster. */
+  private static String bucket(String key) {
+    return "parley:rl:{" + key + "}";
+  }
+
   @Override
   public Future<Decision> acquire(String key, long amount, long perMinute) {
     if (perMinute <= 0) {
       return Future.succeededFuture(Decision.unlimited());
     }
-    return redis.eval(ACQUIRE, "parley:rl:" + key, amount, perMinute)
+    return redis.eval(ACQUIRE, bucket(key), amount, perMinute)
         .map(r -> Decision.of(r.get(0).toInteger() == 1, Double.parseDouble(r.get(1).toString()), amount, perMinute))
         .recover(e -> fallback.acquire(key, amount, perMinute));
   }
@@ -56,7 +63,7 @@ public final class RedisRateLimiter implements RateLimiter {
     if (perMinute <= 0 || delta == 0) {
       return Future.succeededFuture();
     }
-    return redis.eval(ADJUST, "parley:rl:" + key, delta, perMinute).<Void>mapEmpty()
+    return redis.eval(ADJUST, bucket(key), delta, perMinute).<Void>mapEmpty()
         .recover(e -> fallback.adjust(key, delta, perMinute));
   }
 
