@@ -26,6 +26,10 @@ public final class InternalAddresses {
   public static final String IDEMPOTENCY_RENEW = PREFIX + "idempotency.renew";
   /** Store: a chat turn's own appends (its user message, its answer), with the key's bookkeeping. */
   public static final String TURN_APPEND = PREFIX + "turn.append";
+  /** Store: a turn's stored messages by its id (the user message's id): {turn_id} → {conversation_id, user_message, message}. */
+  public static final String TURN_ANSWER = PREFIX + "turn.answer";
+  /** Chat: a streamed turn followed again from its turn log: {turn_id, after} with a stream-address. */
+  public static final String TURNS_FOLLOW = PREFIX + "turns.follow";
   /** Store: whether the database answers (readiness). */
   public static final String STORE_HEALTH = PREFIX + "store.health";
   /** LLM: one completion against a model named in the request. */

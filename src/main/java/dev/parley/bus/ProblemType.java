@@ -17,6 +17,8 @@ public enum ProblemType {
   METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method Not Allowed"),
   REQUEST_TIMEOUT(408, "request-timeout", "Request Timeout"),
   CONFLICT(409, "conflict", "Conflict"),
+  /** A streamed turn that can no longer be followed (no turn log is kept, or it expired). */
+  TURN_GONE(410, "turn-gone", "Gone"),
   PAYLOAD_TOO_LARGE(413, "payload-too-large", "Content Too Large"),
   URI_TOO_LONG(414, "uri-too-long", "URI Too Long"),
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported Media Type"),

@@ -113,14 +113,16 @@ public final class Replies {
     public static ChatTurn fromJson(JsonObject json) {
       return new ChatTurn(UUID.fromString(json.getString("conversation_id")),
           Message.fromJson(json.getJsonObject("user_message")), Message.fromJson(json.getJsonObject("message")),
-          Usage.fromJson(json.getJsonObject("usage")), TurnContext.fromJson(json.getJsonObject("context")),
+          json.getJsonObject("usage") == null ? null : Usage.fromJson(json.getJsonObject("usage")),
+          json.getJsonObject("context") == null ? null : TurnContext.fromJson(json.getJsonObject("context")),
           json.getJsonArray("tool_calls"));
     }
 
     public JsonObject toJson() {
       return new JsonObject().put("conversation_id", conversationId.toString())
-          .put("user_message", userMessage.toJson()).put("message", message.toJson()).put("usage", usage.toJson())
-          .put("context", context.toJson()).put("tool_calls", toolCalls);
+          .put("user_message", userMessage.toJson()).put("message", message.toJson())
+          .put("usage", usage == null ? null : usage.toJson()).put("context", context == null ? null : context.toJson())
+          .put("tool_calls", toolCalls);
     }
   }
 

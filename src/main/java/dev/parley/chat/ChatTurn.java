@@ -37,13 +37,20 @@ final class ChatTurn {
   private final String requestHash;
   private final String streamAddress;
   private final TurnLeases leases;
+  private final Streaming streaming;
   private final UUID attempt = UUID.randomUUID();
+  private TurnRelay relay;
   private String conversationId;
   private JsonObject userMessage;
   private long reservedTokens;
 
+  /** What a streamed turn needs: the node, the turn log (empty without Redis), the caller's ack time-out. */
+  record Streaming(io.vertx.core.Vertx vertx, java.util.Optional<TurnLog> log, long stallMs) {
+  }
+
   ChatTurn(ContextAssembly.Prepared prepared, String idempotencyKey, String requestHash, String streamAddress,
-           UserLimits limits, ContextAssembly assembly, SummaryRefresher summaries, TurnLeases leases) {
+           UserLimits limits, ContextAssembly assembly, SummaryRefresher summaries, TurnLeases leases,
+           Streaming streaming) {
     this.bus = prepared.bus();
     this.request = prepared.request();
     this.budget = prepared.budget();
@@ -55,6 +62,7 @@ final class ChatTurn {
     this.requestHash = requestHash;
     this.streamAddress = streamAddress;
     this.leases = leases;
+    this.streaming = streaming;
   }
 
   /** What claiming the turn's idempotency key found. */
@@ -89,7 +97,13 @@ final class ChatTurn {
           .recover(beforeWrite -> release().transform(ignored -> Future.failedFuture(beforeWrite)))
           .compose(v -> converse())
           .transform(ar -> settle(ar.succeeded() ? ar.result() : null, ar.cause()));
-    }).andThen(done -> leases.drop(attempt));
+    }).andThen(done -> {
+      leases.drop(attempt);
+      if (relay != null) {
+        relay.finish(done.succeeded() ? "message" : "error", done.succeeded() ? done.result().body()
+            : (done.cause() instanceof Problem p ? p : Problem.internal()).toJson());
+      }
+    });
   }
 
   private Future<Claim> claim() {
@@ -157,7 +171,22 @@ final class ChatTurn {
   }
 
   private Future<Reply> converse() {
-    return assembly.read(bus, conversationId, request, budget, 0, request.lastN()).compose(plan -> complete(plan, false));
+    return startRelay()
+        .compose(v -> assembly.read(bus, conversationId, request, budget, 0, request.lastN()))
+        .compose(plan -> complete(plan, false));
+  }
+
+  /**
+   * A streamed turn gets its id once its user message is stored (the turn id is that message's
+   * id) and announces it to the caller as its first event; its deltas pass through the relay.
+   */
+  private Future<Void> startRelay() {
+    if (streamAddress == null) {
+      return Future.succeededFuture();
+    }
+    relay = new TurnRelay(streaming.vertx(), streaming.log(), UUID.fromString(userMessage.getString("id")), bus.owner(),
+        streamAddress, streaming.stallMs());
+    return relay.start(conversationId, userMessage);
   }
 
   /** Calls the model; a "context too long" answer gets one more try with a tighter plan. */
@@ -169,7 +198,7 @@ final class ChatTurn {
         .put("max_output_tokens", budget.maxOutput())
         .put("estimated_prompt_tokens", plan.promptTokens())
         .put("conversation_id", conversationId)
-        .put("stream_address", streamAddress);
+        .put("stream_address", relay == null ? null : relay.address());
     return bus.request(InternalAddresses.LLM_COMPLETE, call).compose(reply -> storeAnswer(plan, reply.body()), failure -> {
       if (!tightened && failure instanceof Problem p && p.type() == ProblemType.CONTEXT_TOO_LONG) {
         ContextPlan tighter = plan.tighter();
@@ -218,7 +247,10 @@ final class ChatTurn {
       // The key is completed with this response in the answer's own transaction.
       append.put("turn_response", response);
     }
-    return bus.request(InternalAddresses.TURN_APPEND, append, keyed()).compose(stored -> {
+    Future<Boolean> mine = relay == null ? Future.succeededFuture(true) : relay.settle();
+    return mine.compose(settled -> settled ? bus.request(InternalAddresses.TURN_APPEND, append, keyed())
+        : Future.failedFuture(Problem.conflict("Another node took this turn over after this one stopped answering")))
+        .compose(stored -> {
       JsonObject message = stored.body().getJsonArray("data").getJsonObject(0);
       if (failedMidStream) {
         return Future.failedFuture(Problem.fromJson(llm.getJsonObject("error")));

@@ -4,6 +4,7 @@ import dev.parley.bus.Addresses;
 import dev.parley.bus.BusEndpoint;
 import dev.parley.bus.BusHeaders;
 import dev.parley.bus.InputRules;
+import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
 import dev.parley.bus.Requests;
@@ -36,6 +37,7 @@ public final class ChatVerticle extends VerticleBase {
   private UserLimits userLimits;
   private SummaryRefresher summaries;
   private TurnLeases leases;
+  private ChatTurn.Streaming streaming;
 
   @Override
   public Future<?> start() {
@@ -53,7 +55,13 @@ public final class ChatVerticle extends VerticleBase {
         limits.getLong("user_tokens_per_minute"), metrics);
     summaries = new SummaryRefresher(perMessage);
     leases = new TurnLeases(vertx, config.getJsonObject("idempotency").getLong("lease_seconds") * 1000);
+    java.util.Optional<TurnLog> log = redis.map(gate -> new TurnLog(gate, chat.getLong("turn_log_keep_ms")));
+    streaming = new ChatTurn.Streaming(vertx, log, chat.getLong("stream_stall_ms"));
+    TurnFollow follow = new TurnFollow(vertx, log, chat.getLong("stream_stall_ms"));
     BusEndpoint endpoint = BusEndpoint.of(vertx, config, BusEndpoint.Failures.NONE, BusEndpoint.Observer.NONE);
+    long turnTimeout = chat.getLong("turn_timeout_ms");
+    endpoint.serve(InternalAddresses.TURNS_FOLLOW, BusEndpoint.Caller.USER,
+        r -> follow.follow(new BusCalls(vertx.eventBus(), r.user(), r.requestId(), turnTimeout), r));
     endpoint.serve(Addresses.CHAT_TURN, BusEndpoint.Caller.USER, r -> turn(r).andThen(this::count));
     endpoint.serve(Addresses.CHAT_CONTEXT, BusEndpoint.Caller.USER, assembly::dryRun);
     return Future.succeededFuture();
@@ -83,6 +91,6 @@ public final class ChatVerticle extends VerticleBase {
       return Future.failedFuture(problem);
     }
     return new ChatTurn(prepared, r.header(BusHeaders.IDEMPOTENCY_KEY), r.header(BusHeaders.REQUEST_HASH),
-        r.header(BusHeaders.STREAM_ADDRESS), userLimits, assembly, summaries, leases).run();
+        r.header(BusHeaders.STREAM_ADDRESS), userLimits, assembly, summaries, leases, streaming).run();
   }
 }

@@ -19,6 +19,7 @@ final class ApiRoutes {
                     ConversationEvents events) {
     on(builder, contract, "chatTurn", chat::turn);
     on(builder, contract, "compactChat", chat::compactTurn);
+    on(builder, contract, "followTurn", chat::followTurn);
     on(builder, contract, "conversationContext", chat.context());
     on(builder, contract, "createConversation", bus.forwardIdempotent(Addresses.CONVERSATIONS_CREATE, p -> p.body()));
     on(builder, contract, "listConversations", bus.forward(Addresses.CONVERSATIONS_LIST, p -> p.query()));

@@ -6,7 +6,10 @@ import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.UUID;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * POST /v1/chat (JSON or, with "stream": true, SSE), the compact chat endpoint POST
@@ -14,6 +17,9 @@ import java.util.function.Function;
  * context dry run.
  */
 final class ChatRoutes {
+
+  private static final Pattern TURN_EVENT_ID = Pattern.compile(
+      "([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):([0-9]{1,18})");
 
   private final BusForwarder bus;
   private final ChatStream stream;
@@ -26,7 +32,17 @@ final class ChatRoutes {
   }
 
   void turn(RoutingContext rc) {
-    JsonObject body = BusForwarder.params(rc).body();
+    BusForwarder.Params params = BusForwarder.params(rc);
+    Object lastEventId = params.header(ConversationEvents.LAST_EVENT_ID);
+    if (lastEventId != null) {
+      // An SSE client reconnecting: the rest of its turn, never a second turn.
+      String user = BusForwarder.user(rc);
+      if (user != null) {
+        resume(rc, user, lastEventId.toString(), null);
+      }
+      return;
+    }
+    JsonObject body = params.body();
     if (Boolean.TRUE.equals(body.remove("stream"))) {
       String user = BusForwarder.user(rc);
       if (user != null) {
@@ -52,6 +68,30 @@ final class ChatRoutes {
         .put("response", turn.getJsonObject("message").getString("content"))
         .put("tool_calls", turn.getValue("tool_calls") == null ? new io.vertx.core.json.JsonArray() : turn.getValue("tool_calls")))
         .handle(rc);
+  }
+
+  /** GET /v1/chat/turns/{turn_id}/events: a streamed turn followed again, after Last-Event-ID or ?after. */
+  void followTurn(RoutingContext rc) {
+    String user = BusForwarder.user(rc);
+    if (user == null) {
+      return;
+    }
+    BusForwarder.Params params = BusForwarder.params(rc);
+    Object lastEventId = params.header(ConversationEvents.LAST_EVENT_ID);
+    Object after = params.query().getValue("after");
+    String turn = params.path("turn_id");
+    resume(rc, user, lastEventId != null ? lastEventId.toString() : turn + ":" + (after == null ? 0 : after), turn);
+  }
+
+  /** {@code eventId} is {@code <turn id>:<n>}, as every event of a streamed turn carries. */
+  private void resume(RoutingContext rc, String user, String eventId, String expectedTurn) {
+    Matcher m = TURN_EVENT_ID.matcher(eventId);
+    if (!m.matches() || (expectedTurn != null && !m.group(1).equalsIgnoreCase(expectedTurn))) {
+      Problems.send(rc, Problem.invalid("/Last-Event-ID",
+          "Last-Event-ID must be the id of an event of this turn's stream: <turn id>:<n>"));
+      return;
+    }
+    stream.resume(rc, user, UUID.fromString(m.group(1)), Long.parseLong(m.group(2)));
   }
 
   Handler<RoutingContext> context() {

@@ -34,17 +34,47 @@ final class ChatStream {
     this.graceMs = graceMs;
   }
 
+  /** A new streamed turn. */
   void handle(RoutingContext rc, String user, JsonObject body) {
+    open(rc, user, Addresses.CHAT_TURN, body, true, null);
+  }
+
+  /** The rest of a streamed turn after event {@code after}, from its turn log, on any node. */
+  void resume(RoutingContext rc, String user, UUID turn, long after) {
+    open(rc, user, InternalAddresses.TURNS_FOLLOW,
+        new JsonObject().put("turn_id", turn.toString()).put("after", after), false, turn.toString());
+  }
+
+  /**
+   * Streams what arrives on a fresh local address as SSE events with ids {@code <turn id>:<n>}:
+   * {@code turn}, {@code delta}, then {@code message} or {@code error}. For a new turn the last
+   * event is the turn's bus reply; a resumed turn sends its last event on the stream.
+   */
+  private void open(RoutingContext rc, String user, String busAddress, JsonObject body, boolean idempotent, String knownTurn) {
     SseResponse stream = new SseResponse(rc.response());
-    int[] nextId = {1};
+    String[] turn = {knownTurn};
+    boolean[] resumable = {knownTurn != null};
+    long[] last = {0};
     String address = InternalAddresses.STREAM_PREFIX + UUID.randomUUID();
-    MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(address, delta -> {
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(address, event -> {
       if (stream.closed()) {
-        delta.fail(410, "client gone");
+        event.fail(410, "client gone");
         return;
       }
-      stream.event(nextId[0]++, "delta", new JsonObject().put("content", delta.body().getString("delta")));
-      stream.acknowledge(delta);
+      JsonObject e = event.body();
+      last[0] = e.getLong("n", last[0] + 1);
+      if (e.containsKey("turn")) {
+        turn[0] = e.getJsonObject("turn").getString("turn_id");
+        resumable[0] = e.getJsonObject("turn").getBoolean("resumable", false);
+      }
+      String name = e.containsKey("delta") ? "delta" : e.containsKey("turn") ? "turn"
+          : e.containsKey("message") ? "message" : "error";
+      JsonObject data = "delta".equals(name) ? new JsonObject().put("content", e.getString("delta")) : e.getJsonObject(name);
+      stream.event(turn[0] + ":" + last[0], name, data);
+      stream.acknowledge(event);
+      if ("message".equals(name) || "error".equals(name)) {
+        stream.end();
+      }
     });
     long keepAlive = vertx.setPeriodic(keepAliveMs, id -> stream.comment("keep-alive"));
     Runnable cleanUp = () -> {
@@ -53,30 +83,37 @@ final class ChatStream {
       stream.abandon();
     };
     rc.response().closeHandler(v -> cleanUp.run());
-    // Server shutting down: the turn may finish within the grace period; if it does not, the
-    // stream still gets a final event before the connection goes.
+    // Server shutting down: the turn may finish within the grace period. If it does not, a
+    // resumable turn just ends its stream (the client reconnects with Last-Event-ID and follows the
+    // rest on another node); any other gets an error event before the connection goes.
     rc.request().connection().shutdownHandler(v -> vertx.setTimer(Math.max(1, graceMs - 1_000), id -> {
       if (!stream.closed()) {
-        stream.event(nextId[0]++, "error", Problem.unavailable("The server is shutting down; retry on another node").toJson());
+        if (!resumable[0]) {
+          stream.event(turn[0] == null ? null : turn[0] + ":" + (last[0] + 1), "error",
+              Problem.unavailable("The server is shutting down; retry on another node").toJson());
+        }
         stream.end();
       }
     }));
-    DeliveryOptions options = BusForwarder.options(rc, user, Addresses.CHAT_TURN, true, turnTimeoutMs)
+    DeliveryOptions options = BusForwarder.options(rc, user, busAddress, idempotent, turnTimeoutMs)
         .addHeader(BusHeaders.STREAM_ADDRESS, address);
     consumer.completion()
-        .compose(registered -> vertx.eventBus().<JsonObject>request(Addresses.CHAT_TURN, body, options))
+        .compose(registered -> vertx.eventBus().<JsonObject>request(busAddress, body, options))
         .onComplete(ar -> {
           cleanUp.run();
           if (stream.closed()) {
             return;
           }
+          String id = turn[0] == null ? null : turn[0] + ":" + (last[0] + 1);
           if (ar.succeeded()) {
-            stream.event(nextId[0]++, "message", ar.result().body());
+            if (idempotent) {
+              stream.event(id, "message", ar.result().body());
+            }
             stream.end();
           } else if (!stream.started()) {
             Problems.send(rc, Problem.fromBus(ar.cause()));
           } else {
-            stream.event(nextId[0]++, "error", Problem.fromBus(ar.cause()).toJson());
+            stream.event(id, "error", Problem.fromBus(ar.cause()).toJson());
             stream.end();
           }
         });

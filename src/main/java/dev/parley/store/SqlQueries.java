@@ -36,6 +36,18 @@ final class SqlQueries {
         + "ORDER BY updated_at DESC, id DESC LIMIT $3";
   }
 
+  /** A message of the owner by its id alone ($1 id, $2 owner), in a conversation that is not deleted. */
+  static String ownedMessage() {
+    return "SELECT " + String.join(", ", java.util.Arrays.stream(MESSAGE_COLUMNS.split(", ")).map(c -> "m." + c).toList())
+        + " FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL";
+  }
+
+  /** The first assistant message after seq $2 of conversation $1: a turn's answer. */
+  static String answerAfter() {
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND seq > $2 AND role = 'assistant' "
+        + "ORDER BY seq LIMIT 1";
+  }
+
   /** A follow's view of a conversation: its last seq and what a follower sees of it. */
   static String followHead() {
     return "SELECT last_seq, " + CONVERSATION_COLUMNS + " FROM conversations WHERE id = $1 AND owner = $2 AND deleted_at IS NULL";

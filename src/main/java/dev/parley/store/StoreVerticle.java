@@ -135,6 +135,7 @@ public final class StoreVerticle extends VerticleBase {
     });
     // Internal: chat turns' plumbing.
     user(InternalAddresses.TURN_APPEND, this::appendForTurn);
+    user(InternalAddresses.TURN_ANSWER, r -> turnAnswer(r.user(), Ids.member(r.body().getValue("turn_id"), "turn_id")));
     ContextReader context = new ContextReader(pool);
     user(InternalAddresses.MESSAGES_CONTEXT, r -> context.read(r.user(), r.body()));
     user(InternalAddresses.CONVERSATIONS_SUMMARY, r -> {
@@ -290,6 +291,20 @@ public final class StoreVerticle extends VerticleBase {
   private Future<Reply> invalidated(String owner, UUID conversationId, Reply reply) {
     return caching.map(c -> c.history().invalidate(owner, conversationId).map(reply))
         .orElse(Future.succeededFuture(reply));
+  }
+
+  /** A turn's user message (the turn id is its id) and the answer stored after it, if any; 404 if not the owner's. */
+  private Future<Reply> turnAnswer(String owner, UUID turn) {
+    return pool.preparedQuery(SqlQueries.ownedMessage()).execute(Tuple.of(turn, owner)).compose(users -> {
+      if (users.size() == 0) {
+        return Future.failedFuture(Problem.notFound("The turn"));
+      }
+      JsonObject user = Rows.message(users.iterator().next());
+      UUID conversation = UUID.fromString(user.getString("conversation_id"));
+      return pool.preparedQuery(SqlQueries.answerAfter()).execute(Tuple.of(conversation, user.getLong("seq")))
+          .map(answers -> Reply.ok(new JsonObject().put("conversation_id", conversation.toString()).put("user_message", user)
+              .put("message", answers.size() == 0 ? null : Rows.message(answers.iterator().next()))));
+    });
   }
 
   private static String requiredKey(BusEndpoint.Request r) {

@@ -123,8 +123,12 @@ class ChatTurnTest {
       assertTrue(response.getHeader("Content-Type").startsWith("text/event-stream"));
       List<Sse.Event> events = Sse.parse(response.bodyAsString());
       assertEquals("Hello world", Sse.deltas(events));
+      Sse.Event turn = events.get(0);
+      assertEquals("turn", turn.name());
+      String turnId = turn.data().getString("turn_id");
+      assertEquals(turn.data().getJsonObject("user_message").getString("id"), turnId, "the turn id is its user message's id");
       for (int i = 0; i < events.size(); i++) {
-        assertEquals(Integer.toString(i + 1), events.get(i).id());
+        assertEquals(turnId + ":" + (i + 1), events.get(i).id());
       }
       Sse.Event last = events.get(events.size() - 1);
       assertEquals("message", last.name());

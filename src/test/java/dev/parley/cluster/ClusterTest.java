@@ -286,11 +286,16 @@ class ClusterTest {
     String address = "client.stream." + java.util.UUID.randomUUID();
     StringBuilder streamed = new StringBuilder();
     java.util.concurrent.atomic.AtomicInteger deltas = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.List<JsonObject> turnEvents = new java.util.concurrent.CopyOnWriteArrayList<>();
     await(client.eventBus().<JsonObject>consumer(address, delta -> {
-      synchronized (streamed) {
-        streamed.append(delta.body().getString("delta"));
+      if (delta.body().containsKey("turn")) {
+        turnEvents.add(delta.body());
+      } else {
+        synchronized (streamed) {
+          streamed.append(delta.body().getString("delta"));
+        }
+        deltas.incrementAndGet();
       }
-      deltas.incrementAndGet();
       delta.reply(null);
     }).completion());
     JsonObject turn = (JsonObject) await(client.eventBus().request(Addresses.CHAT_TURN,
@@ -298,6 +303,10 @@ class ClusterTest {
         asUser().setSendTimeout(60_000).addHeader(BusHeaders.STREAM_ADDRESS, address))).body();
     String answer = Replies.ChatTurn.fromJson(turn).message().content();
     assertEquals(5, deltas.get(), "the answer came in deltas");
+    assertEquals(1, turnEvents.size(), "one turn event first");
+    assertEquals(1L, turnEvents.get(0).getLong("n"));
+    assertEquals(Replies.ChatTurn.fromJson(turn).userMessage().id().toString(),
+        turnEvents.get(0).getJsonObject("turn").getString("turn_id"));
     synchronized (streamed) {
       assertEquals("w0 w1 w2 w3 w4 ", streamed.toString());
     }

@@ -40,9 +40,18 @@ public final class SseFollower implements AutoCloseable {
 
   /** GET {@code url} with the bearer token and, when not null, a Last-Event-ID header. */
   public static SseFollower open(String url, String bearer, String lastEventId) {
+    return send(HttpRequest.newBuilder(URI.create(url)).GET(), bearer, lastEventId);
+  }
+
+  /** POST {@code body} as JSON, as a fetch-based SSE client does (and again, with Last-Event-ID, when it reconnects). */
+  public static SseFollower post(String url, String bearer, String lastEventId, JsonObject body) {
+    return send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body.encode()))
+        .header("Content-Type", "application/json"), bearer, lastEventId);
+  }
+
+  private static SseFollower send(HttpRequest.Builder request, String bearer, String lastEventId) {
     try {
-      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).GET()
-          .header("Authorization", bearer).header("Accept", "text/event-stream");
+      request.header("Authorization", bearer).header("Accept", "text/event-stream");
       if (lastEventId != null) {
         request.header("Last-Event-ID", lastEventId);
       }
