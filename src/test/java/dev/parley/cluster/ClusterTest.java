@@ -265,6 +265,21 @@ class ClusterTest {
   }
 
   @Test
+  @DisplayName("The example client (examples/cluster-client) runs its walk-through as a client node")
+  void exampleClient() {
+    reachable(Addresses.CONVERSATIONS_LIST);
+    answerIn(4, 10);
+    example.ParleyClusterClient.Summary summary = await(example.ParleyClusterClient.walkThrough(client, "example-user"));
+    assertEquals(List.of("Hello from a service", "Hello, service"), summary.history());
+    assertEquals("w0 w1 w2 w3 ", summary.streamed());
+    assertEquals(summary.streamed(), summary.answer());
+    assertEquals(List.of(1L, 2L, 3L, 4L), summary.followedSeqs(), "the follow saw both appends and the turn, in order");
+    JsonObject stored = (JsonObject) await(client.eventBus().request(Addresses.CONVERSATIONS_GET,
+        new JsonObject().put("id", summary.conversationId()), new DeliveryOptions().addHeader(BusHeaders.USER, "example-user"))).body();
+    assertEquals(4, stored.getInteger("message_count"));
+  }
+
+  @Test
   @DisplayName("From another node: an invalid request is a 400 problem, and internal addresses cannot be reached")
   void edgeFromAnotherNode() {
     reachable(Addresses.CONVERSATIONS_LIST);
