@@ -25,7 +25,19 @@ class ExampleBuildTest {
   @Test
   @DisplayName("examples/cluster-client builds with its own pom into a runnable jar")
   void buildsOnItsOwn() throws Exception {
-    Path example = Path.of("examples", "cluster-client").toAbsolutePath();
+    // A fresh copy, as a user who copies the example gets it (nothing built before).
+    Path example = Files.createTempDirectory("cluster-client");
+    Path source = Path.of("examples", "cluster-client");
+    try (var files = Files.walk(source)) {
+      for (Path from : files.filter(p -> !p.startsWith(source.resolve("target"))).toList()) {
+        Path to = example.resolve(source.relativize(from).toString());
+        if (Files.isDirectory(from)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(from, to);
+        }
+      }
+    }
     String mvn = System.getProperty("os.name").toLowerCase().contains("win") ? "mvn.cmd" : "mvn";
     Process build;
     try {
@@ -45,6 +57,10 @@ class ExampleBuildTest {
       assertEquals("example.ParleyClusterClient", file.getManifest().getMainAttributes().getValue("Main-Class"));
       assertNotNull(file.getEntry("example/ParleyClusterClient.class"));
       assertNotNull(file.getEntry("io/vertx/spi/cluster/hazelcast/HazelcastClusterManager.class"));
+    } finally {
+      try (var files = Files.walk(example)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
     }
   }
 }
