@@ -3,7 +3,6 @@ package dev.parley.chat;
 import dev.parley.cache.RedisGate;
 import dev.parley.cache.RedisScript;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
@@ -129,9 +128,5 @@ final class TurnLog {
       }
     }
     return text.toString();
-  }
-
-  static JsonArray toJson(List<Event> events) {
-    return new JsonArray(events.stream().map(Event::toJson).toList());
   }
 }

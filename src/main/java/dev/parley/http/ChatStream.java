@@ -50,7 +50,7 @@ final class ChatStream {
    * {@code turn}, {@code delta}, then {@code message} or {@code error}. For a new turn the last
    * event is the turn's bus reply; a resumed turn sends its last event on the stream.
    */
-  private void open(RoutingContext rc, String user, String busAddress, JsonObject body, boolean idempotent, String knownTurn) {
+  private void open(RoutingContext rc, String user, String busAddress, JsonObject body, boolean newTurn, String knownTurn) {
     SseResponse stream = new SseResponse(rc.response());
     String[] turn = {knownTurn};
     boolean[] resumable = {knownTurn != null};
@@ -95,7 +95,7 @@ final class ChatStream {
         stream.end();
       }
     }));
-    DeliveryOptions options = BusForwarder.options(rc, user, busAddress, idempotent, turnTimeoutMs)
+    DeliveryOptions options = BusForwarder.options(rc, user, busAddress, newTurn, turnTimeoutMs)
         .addHeader(BusHeaders.STREAM_ADDRESS, address);
     consumer.completion()
         .compose(registered -> vertx.eventBus().<JsonObject>request(busAddress, body, options))
@@ -106,7 +106,7 @@ final class ChatStream {
           }
           String id = turn[0] == null ? null : turn[0] + ":" + (last[0] + 1);
           if (ar.succeeded()) {
-            if (idempotent) {
+            if (newTurn) {
               stream.event(id, "message", ar.result().body());
             }
             stream.end();

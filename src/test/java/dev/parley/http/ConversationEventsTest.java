@@ -197,7 +197,7 @@ class ConversationEventsTest {
   }
 
   @Test
-  @DisplayName("Deleting the conversation ends its streams with a deleted event; then it is 404")
+  @DisplayName("Deleting the conversation, or erasing its user, ends its streams with a deleted event; then it is 404")
   void deletionEnds() {
     Http alice = Http.as(server, "alice-delete");
     String conversation = alice.newConversation();
@@ -211,6 +211,13 @@ class ConversationEventsTest {
     }
     try (SseFollower late = SseFollower.open(url(conversation, ""), server.bearer("alice-delete"), null)) {
       assertEquals(404, late.status());
+    }
+    String another = alice.newConversation();
+    try (SseFollower follower = SseFollower.open(url(another, ""), server.bearer("alice-delete"), null)) {
+      assertEquals("conversation", follower.next(10).name());
+      assertEquals(204, alice.delete("/v1/users/me").statusCode());
+      assertEquals("deleted", follower.next(10).name(), "erasing the user ends the follows of each conversation");
+      assertEquals(SseFollower.END, follower.next(10).name());
     }
   }
 
