@@ -126,9 +126,13 @@ final class TurnRelay {
     return log.filter(l -> logComplete).map(l -> l.settle(turn).otherwise(true)).orElse(Future.succeededFuture(true));
   }
 
-  /** The last event ({@code message} or {@code error}); stops the heartbeat and the consumer. */
+  /**
+   * The last event ({@code message} or {@code error}), also to the caller, so that its stream
+   * holds the whole turn; stops the heartbeat and the consumer.
+   */
   void finish(String name, JsonObject data) {
-    next(name, data);
+    TurnLog.Event event = next(name, data);
+    relay(new JsonObject().put(name, data).put("n", event.n()), null);
     if (beat >= 0) {
       vertx.cancelTimer(beat);
     }

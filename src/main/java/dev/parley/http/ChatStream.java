@@ -13,11 +13,13 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 
 /**
- * A chat turn answered as Server-Sent Events: {@code delta} events while the model writes, then
- * one {@code message} event with the whole turn, or an {@code error} event with a problem; every
- * event has an {@code id:}. A comment line keeps idle connections open. Errors before the first
- * byte are plain problem+json responses with their status. When the client goes away, the stream
- * address disappears and the model call is cancelled; what was generated is stored as interrupted.
+ * A chat turn answered as Server-Sent Events: {@code turn} (its id, conversation and stored user
+ * message), {@code delta} events while the model writes, then one {@code message} event with the
+ * whole turn, or an {@code error} event with a problem; every event has an id {@code <turn id>:<n>}.
+ * A comment line keeps idle connections open. Errors before the first byte are plain problem+json
+ * responses with their status. A reconnect with Last-Event-ID gets the rest of the same turn from
+ * its log (resume). When the client goes away the stream address disappears: a resumable turn runs
+ * on detached, any other is cancelled and what was generated is stored as interrupted.
  * (The 5.0.x contract cannot declare text/event-stream; openapi.yaml describes it in prose.)
  */
 final class ChatStream {

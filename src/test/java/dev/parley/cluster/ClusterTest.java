@@ -303,7 +303,7 @@ class ClusterTest {
     java.util.concurrent.atomic.AtomicInteger deltas = new java.util.concurrent.atomic.AtomicInteger();
     java.util.List<JsonObject> turnEvents = new java.util.concurrent.CopyOnWriteArrayList<>();
     await(client.eventBus().<JsonObject>consumer(address, delta -> {
-      if (delta.body().containsKey("turn")) {
+      if (delta.body().containsKey("turn") || delta.body().containsKey("message")) {
         turnEvents.add(delta.body());
       } else {
         synchronized (streamed) {
@@ -318,8 +318,10 @@ class ClusterTest {
         asUser().setSendTimeout(60_000).addHeader(BusHeaders.STREAM_ADDRESS, address))).body();
     String answer = Replies.ChatTurn.fromJson(turn).message().content();
     assertEquals(5, deltas.get(), "the answer came in deltas");
-    assertEquals(1, turnEvents.size(), "one turn event first");
-    assertEquals(1L, turnEvents.get(0).getLong("n"));
+    eventuallyGet(10_000, "the last event on the stream", () -> turnEvents.size() == 2 ? Optional.of(true) : Optional.empty());
+    assertEquals(1L, turnEvents.get(0).getLong("n"), "the turn event first");
+    assertEquals(7L, turnEvents.get(1).getLong("n"), "then five deltas, then the turn as its last event");
+    assertEquals(turn.getJsonObject("message"), turnEvents.get(1).getJsonObject("message").getJsonObject("message"));
     assertEquals(Replies.ChatTurn.fromJson(turn).userMessage().id().toString(),
         turnEvents.get(0).getJsonObject("turn").getString("turn_id"));
     synchronized (streamed) {
