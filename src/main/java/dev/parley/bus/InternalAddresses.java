@@ -30,6 +30,11 @@ public final class InternalAddresses {
   public static final String TURN_ANSWER = PREFIX + "turn.answer";
   /** Chat: a streamed turn followed again from its turn log: {turn_id, after} with a stream-address. */
   public static final String TURNS_FOLLOW = PREFIX + "turns.follow";
+  /**
+   * Prefix of the address a running streamed turn listens on for its cancellation, cluster-wide
+   * (the request may reach any node): {@code <prefix><turn id>}, with the user header; 204.
+   */
+  public static final String TURN_CANCEL_PREFIX = PREFIX + "turns.cancel.";
   /** Store: whether the database answers (readiness). */
   public static final String STORE_HEALTH = PREFIX + "store.health";
   /** LLM: one completion against a model named in the request. */

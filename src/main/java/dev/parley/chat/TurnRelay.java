@@ -36,6 +36,9 @@ final class TurnRelay {
   private final long stallMs;
   private final String address = InternalAddresses.STREAM_PREFIX + "relay." + UUID.randomUUID();
   private MessageConsumer<JsonObject> consumer;
+  private MessageConsumer<Object> cancels;
+  /** The owner asked to stop the turn: the model's next delta is refused, which cancels the call. */
+  private boolean cancelled;
   private final List<TurnLog.Event> pending = new ArrayList<>();
   private boolean writing;
   private boolean logComplete;
@@ -61,10 +64,20 @@ final class TurnRelay {
   /** Sends the {@code turn} event and starts taking deltas. */
   Future<Void> start(String conversationId, JsonObject userMessage) {
     consumer = vertx.eventBus().localConsumer(address, this::delta);
+    // Cluster-wide: DELETE /v1/chat/turns/{id} may reach any node.
+    cancels = vertx.eventBus().consumer(InternalAddresses.TURN_CANCEL_PREFIX + turn, request -> {
+      if (!owner.equals(request.headers().get(dev.parley.bus.BusHeaders.USER))) {
+        dev.parley.bus.Problem.notFound("The turn").failOn(request);
+        return;
+      }
+      cancelled = true;
+      request.reply(null);
+    });
     log.ifPresent(l -> beat = vertx.setPeriodic(TurnLog.ALIVE_MS / 3, id -> l.beat(turn).onFailure(e -> logComplete = false)));
     JsonObject data = new JsonObject().put("turn_id", turn.toString()).put("conversation_id", conversationId)
         .put("user_message", userMessage).put("resumable", logComplete);
     TurnLog.Event event = next("turn", data);
+    // Not waiting for the cancel address's cluster registration: a turn does not start later for it.
     return consumer.completion().compose(registered -> {
       relay(new JsonObject().put("turn", data).put("n", event.n()), null);
       return Future.succeededFuture();
@@ -81,26 +94,34 @@ final class TurnRelay {
   private void relay(JsonObject message, Message<JsonObject> fromModel) {
     if (!attached) {
       if (fromModel != null) {
-        fromModel.reply(null);
+        answer(fromModel, true);
       }
       return;
     }
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(stallMs)
         .setLocalOnly(InternalAddresses.isLocalStream(caller));
     vertx.eventBus().request(caller, message, options).onComplete(ar -> {
-      boolean cancelled = ar.failed() && !gone(ar.cause());
+      boolean callerCancelled = ar.failed() && !gone(ar.cause());
       if (ar.failed()) {
         attached = false;
       }
       if (fromModel == null) {
         return;
       }
-      if (ar.succeeded() || (logComplete && !cancelled)) {
-        fromModel.reply(null);
-      } else {
-        fromModel.fail(410, "the caller is gone");
-      }
+      answer(fromModel, ar.succeeded() || (logComplete && !callerCancelled));
     });
+  }
+
+  /**
+   * Acks the model's delta to go on, or fails it to cancel the call. Every delta the relay got is
+   * shown and logged either way, so the stream holds exactly the text that is stored.
+   */
+  private void answer(Message<JsonObject> fromModel, boolean goOn) {
+    if (goOn && !cancelled) {
+      fromModel.reply(null);
+    } else {
+      fromModel.fail(cancelled ? 499 : 410, cancelled ? "the turn was cancelled" : "the caller is gone");
+    }
   }
 
   /**
@@ -138,6 +159,7 @@ final class TurnRelay {
     }
     if (consumer != null) {
       consumer.unregister();
+      cancels.unregister();
     }
   }
 

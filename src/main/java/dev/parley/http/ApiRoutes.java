@@ -20,6 +20,7 @@ final class ApiRoutes {
     on(builder, contract, "chatTurn", chat::turn);
     on(builder, contract, "compactChat", chat::compactTurn);
     on(builder, contract, "followTurn", chat::followTurn);
+    on(builder, contract, "cancelTurn", chat::cancelTurn);
     on(builder, contract, "conversationContext", chat.context());
     on(builder, contract, "createConversation", bus.forwardIdempotent(Addresses.CONVERSATIONS_CREATE, p -> p.body()));
     on(builder, contract, "listConversations", bus.forward(Addresses.CONVERSATIONS_LIST, p -> p.query()));

@@ -1,7 +1,11 @@
 package dev.parley.http;
 
 import dev.parley.bus.Addresses;
+import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Problem;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -81,6 +85,29 @@ final class ChatRoutes {
     Object after = params.query().getValue("after");
     String turn = params.path("turn_id");
     resume(rc, user, lastEventId != null ? lastEventId.toString() : turn + ":" + (after == null ? 0 : after), turn);
+  }
+
+  /**
+   * DELETE /v1/chat/turns/{turn_id}: stops a running streamed turn on whatever node runs it; the
+   * answer so far is stored as interrupted and ends the turn's stream. 404 when no such turn of the
+   * user is running (ended, unknown, or another user's).
+   */
+  void cancelTurn(RoutingContext rc) {
+    String user = BusForwarder.user(rc);
+    if (user == null) {
+      return;
+    }
+    String address = InternalAddresses.TURN_CANCEL_PREFIX + UUID.fromString(BusForwarder.params(rc).path("turn_id"));
+    DeliveryOptions options = BusForwarder.options(rc, user, address, false, 10_000).setLocalOnly(false);
+    rc.vertx().eventBus().request(address, null, options).onComplete(ar -> {
+      if (ar.succeeded()) {
+        rc.response().setStatusCode(204).end();
+      } else if (ar.cause() instanceof ReplyException e && e.failureType() == ReplyFailure.NO_HANDLERS) {
+        Problems.send(rc, Problem.notFound("A running turn with this id"));
+      } else {
+        Problems.send(rc, Problem.fromBus(ar.cause()));
+      }
+    });
   }
 
   /** {@code eventId} is {@code <turn id>:<n>}, as every event of a streamed turn carries. */

@@ -147,6 +147,29 @@ class ResumableTurnTest {
   }
 
   @Test
+  @DisplayName("DELETE /v1/chat/turns/{id} stops a running turn (closing the stream does not): the answer so far is stored as interrupted")
+  void cancel() {
+    fake.then(call -> call.reply(pieces(60), 50, -1));
+    List<Sse.Event> events;
+    String turn;
+    try (SseFollower stream = SseFollower.post(chat(a), a.bearer("vic"), null,
+        new JsonObject().put("message", "go on and on").put("stream", true))) {
+      events = read(stream, 3);
+      turn = events.get(0).data().getString("turn_id");
+      assertEquals(404, Http.as(a, "mallory").delete("/v1/chat/turns/" + turn).statusCode(), "not another user's");
+      assertEquals(204, Http.as(a, "vic").delete("/v1/chat/turns/" + turn).statusCode());
+      events.addAll(readToEnd(stream));
+    }
+    Sse.Event end = events.get(events.size() - 1);
+    assertEquals("message", end.name());
+    JsonObject stored = end.data().getJsonObject("message");
+    assertEquals("interrupted", stored.getString("status"));
+    assertEquals(Sse.deltas(events), stored.getString("content"));
+    assertTrue(stored.getString("content").length() < String.join("", pieces(60)).length());
+    assertEquals(404, Http.as(a, "vic").delete("/v1/chat/turns/" + turn).statusCode(), "the turn has ended");
+  }
+
+  @Test
   @DisplayName("A turn whose node stopped beating is taken over: the follower gets the answer so far, stored once as interrupted")
   void takeOverFromADeadNode() {
     Http alice = Http.as(a, "tom");
