@@ -385,6 +385,26 @@ class ClusterTest {
   }
 
   @Test
+  @DisplayName("A turn streaming on node A is stopped by DELETE /v1/chat/turns/{id} on node B")
+  void cancelOnAnotherNode() throws Exception {
+    answerIn(60, 50);
+    try (SseFollower stream = SseFollower.post("http://127.0.0.1:" + a.port() + "/v1/chat", "Bearer " + token, null,
+        new JsonObject().put("message", "long, on A").put("stream", true))) {
+      Sse.Event first = stream.next(15);
+      assertEquals("turn", first.name());
+      String turn = first.data().getString("turn_id");
+      assertEquals("delta", stream.next(15).name());
+      assertEquals(204, send(b, "DELETE", "/v1/chat/turns/" + turn, null, token).statusCode());
+      Sse.Event end;
+      do {
+        end = stream.next(15);
+      } while ("delta".equals(end.name()));
+      assertEquals("message", end.name());
+      assertEquals("interrupted", end.data().getJsonObject("message").getString("status"));
+    }
+  }
+
+  @Test
   @DisplayName("A clustered node still streams its own HTTP clients (SSE)")
   void httpStreamOnAClusteredNode() throws Exception {
     answerIn(3, 10);
