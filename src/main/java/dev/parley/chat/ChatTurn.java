@@ -10,10 +10,12 @@ import dev.parley.bus.Replies;
 import dev.parley.bus.Reply;
 import dev.parley.bus.Requests;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -45,7 +47,7 @@ final class ChatTurn {
   private long reservedTokens;
 
   /** What a streamed turn needs: the node, the turn log (empty without Redis), the caller's ack time-out. */
-  record Streaming(io.vertx.core.Vertx vertx, java.util.Optional<TurnLog> log, long stallMs) {
+  record Streaming(Vertx vertx, Optional<TurnLog> log, long stallMs) {
   }
 
   ChatTurn(ContextAssembly.Prepared prepared, String idempotencyKey, String requestHash, String streamAddress,

@@ -55,7 +55,7 @@ public final class ChatVerticle extends VerticleBase {
         limits.getLong("user_tokens_per_minute"), metrics);
     summaries = new SummaryRefresher(perMessage);
     leases = new TurnLeases(vertx, config.getJsonObject("idempotency").getLong("lease_seconds") * 1000);
-    java.util.Optional<TurnLog> log = redis.map(gate -> new TurnLog(gate, chat.getLong("turn_log_keep_ms")));
+    Optional<TurnLog> log = redis.map(gate -> new TurnLog(gate, chat.getLong("turn_log_keep_ms")));
     streaming = new ChatTurn.Streaming(vertx, log, chat.getLong("stream_stall_ms"));
     TurnFollow follow = new TurnFollow(vertx, log, chat.getLong("stream_stall_ms"));
     BusEndpoint endpoint = BusEndpoint.of(vertx, config, BusEndpoint.Failures.NONE, BusEndpoint.Observer.NONE);

@@ -1,6 +1,8 @@
 package dev.parley.chat;
 
+import dev.parley.bus.BusHeaders;
 import dev.parley.bus.InternalAddresses;
+import dev.parley.bus.Problem;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -66,8 +68,8 @@ final class TurnRelay {
     consumer = vertx.eventBus().localConsumer(address, this::delta);
     // Cluster-wide: DELETE /v1/chat/turns/{id} may reach any node.
     cancels = vertx.eventBus().consumer(InternalAddresses.TURN_CANCEL_PREFIX + turn, request -> {
-      if (!owner.equals(request.headers().get(dev.parley.bus.BusHeaders.USER))) {
-        dev.parley.bus.Problem.notFound("The turn").failOn(request);
+      if (!owner.equals(request.headers().get(BusHeaders.USER))) {
+        Problem.notFound("The turn").failOn(request);
         return;
       }
       cancelled = true;

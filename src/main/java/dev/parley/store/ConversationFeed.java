@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.HashSet;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
@@ -222,9 +223,9 @@ final class ConversationFeed {
     }
 
     private static boolean visiblySame(JsonObject a, JsonObject b) {
-      return java.util.Objects.equals(a.getValue("title"), b.getValue("title"))
-          && java.util.Objects.equals(a.getValue("metadata"), b.getValue("metadata"))
-          && java.util.Objects.equals(a.getValue("archived"), b.getValue("archived"));
+      return Objects.equals(a.getValue("title"), b.getValue("title"))
+          && Objects.equals(a.getValue("metadata"), b.getValue("metadata"))
+          && Objects.equals(a.getValue("archived"), b.getValue("archived"));
     }
 
     /** Reads what follows lastSeq from the database, while there is room ahead of the follower. */

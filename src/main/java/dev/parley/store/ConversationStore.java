@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -106,7 +107,7 @@ final class ConversationStore {
         .compose(erased -> tx.preparedQuery(SqlQueries.eraseIdempotencyKeys()).execute(Tuple.of(owner))
             .compose(done -> tx.preparedQuery(SqlQueries.eraseLlmCalls()).execute(Tuple.of(owner)))
             .map(done -> {
-              List<UUID> ids = new java.util.ArrayList<>(erased.size());
+              List<UUID> ids = new ArrayList<>(erased.size());
               erased.forEach(row -> ids.add(row.getUUID("id")));
               return ids;
             })));
