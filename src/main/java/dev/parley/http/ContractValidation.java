@@ -19,6 +19,7 @@ import io.vertx.openapi.contract.Parameter;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Validates requests against openapi.yaml with schema validators built once per parameter and body
@@ -34,7 +35,13 @@ final class ContractValidation {
   record Input(JsonObject path, JsonObject query, JsonObject headers, JsonObject body) {
   }
 
-  private record Param(String name, Location in, boolean required, String type, Object defaultValue, Validator validator) {
+  /** {@code quick}: accepts values the schema certainly allows without the validator (null: always validate). */
+  private record Param(String name, Location in, boolean required, String type, Object defaultValue, Validator validator,
+                       Predicate<Object> quick) {
+
+    boolean valid(Object value) {
+      return (quick != null && quick.test(value)) || Boolean.TRUE.equals(validator.validate(value).getValid());
+    }
   }
 
   private final List<Param> params = new ArrayList<>();
@@ -46,7 +53,7 @@ final class ContractValidation {
     for (Parameter p : operation.getParameters()) {
       JsonSchema schema = p.getSchema();
       params.add(new Param(p.getName(), p.getIn(), p.isRequired(), schema.get("type"), schema.get("default"),
-          schemas.validator(schema)));
+          schemas.validator(schema), SimpleSchema.quickAccept(schema)));
     }
     MediaType json = operation.getRequestBody() == null ? null : operation.getRequestBody().getContent().get("application/json");
     body = json == null ? null : schemas.validator(json.getSchema());
@@ -82,9 +89,8 @@ final class ContractValidation {
           }
           continue;
         }
-        OutputUnit result = p.validator().validate(value);
-        if (!Boolean.TRUE.equals(result.getValid())) {
-          throw invalidParameter(p.name(), firstError(result));
+        if (!p.valid(value)) {
+          throw invalidParameter(p.name(), firstError(p.validator().validate(value)));
         }
         if (p.in() == Location.PATH) {
           path.put(p.name(), value);

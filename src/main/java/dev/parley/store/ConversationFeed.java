@@ -248,15 +248,13 @@ final class ConversationFeed {
               end(new ConversationEvent.Ended(Problem.unavailable("The database is not answering; follow again")));
               return;
             }
-            int read = 0;
-            for (Row row : ar.result()) {
-              read++;
-              JsonObject message = Rows.message(row);
+            java.util.List<JsonObject> read = Rows.messages(ar.result());
+            for (JsonObject message : read) {
               if (message.getLong("seq") == lastSeq + 1) {
                 queue(message);
               }
             }
-            if (read == room) {
+            if (read.size() == room) {
               behind = true;
             }
             catchUp();
