@@ -120,7 +120,7 @@ final class BusForwarder {
     if (reply.body() == null) {
       response.end();
     } else {
-      response.putHeader("Content-Type", "application/json").end(reply.body().toBuffer());
+      response.putHeader("Content-Type", "application/json").end(JsonBodies.encode(reply.body()));
     }
   }
 

@@ -68,7 +68,7 @@ final class SseResponse {
       return;
     }
     start();
-    response.write((id == null ? "" : "id: " + id + "\n") + "event: " + name + "\ndata: " + data.encode() + "\n\n");
+    response.write((id == null ? "" : "id: " + id + "\n") + "event: " + name + "\ndata: " + JsonBodies.encodeToString(data) + "\n\n");
   }
 
   void comment(String text) {
