@@ -108,7 +108,38 @@ final class Rows {
     return value instanceof JsonObject o ? o : new JsonObject();
   }
 
-  private static String timestamp(OffsetDateTime time) {
-    return time.withOffsetSameInstant(ZoneOffset.UTC).format(TIMESTAMP);
+  /**
+   * {@code uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'} in UTC, written by hand for years 0 to 9999 (the
+   * formatter's fraction printing went through BigDecimal: a few percent of a history read).
+   */
+  static String timestamp(OffsetDateTime time) {
+    OffsetDateTime utc = time.withOffsetSameInstant(ZoneOffset.UTC);
+    int year = utc.getYear();
+    if (year < 0 || year > 9999) {
+      return utc.format(TIMESTAMP);
+    }
+    char[] out = new char[27];
+    digits(out, 0, year, 4);
+    out[4] = '-';
+    digits(out, 5, utc.getMonthValue(), 2);
+    out[7] = '-';
+    digits(out, 8, utc.getDayOfMonth(), 2);
+    out[10] = 'T';
+    digits(out, 11, utc.getHour(), 2);
+    out[13] = ':';
+    digits(out, 14, utc.getMinute(), 2);
+    out[16] = ':';
+    digits(out, 17, utc.getSecond(), 2);
+    out[19] = '.';
+    digits(out, 20, utc.getNano() / 1000, 6);
+    out[26] = 'Z';
+    return new String(out);
+  }
+
+  private static void digits(char[] out, int at, int value, int width) {
+    for (int i = at + width - 1; i >= at; i--) {
+      out[i] = (char) ('0' + value % 10);
+      value /= 10;
+    }
   }
 }
