@@ -5,6 +5,7 @@ PG_HOST=${BENCH_PG_HOST:-127.0.0.1}; PG_PORT=${BENCH_PG_PORT:-5432}; PG_USER=${B
 DB=${BENCH_DB:-parley_bench}
 REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379}
 PORT=${BENCH_PORT:-18080}; LLM_PORT=${BENCH_LLM_PORT:-19900}; MGMT_PORT=${BENCH_MANAGEMENT_PORT:-19464}
+FLOOR_PORT=${BENCH_FLOOR_PORT:-18090}
 TMP=$ROOT/bench/results/${BENCH_TMP_NAME:-tmp}; rm -rf "$TMP"; mkdir -p "$TMP"
 SECRET=bench-secret-$(date +%s)-0123456789abcdef0123456789
 
@@ -19,7 +20,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-for p in $PORT $LLM_PORT $MGMT_PORT; do
+for p in $PORT $LLM_PORT $MGMT_PORT $FLOOR_PORT; do
   if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "port $p is in use; set BENCH_PORT / BENCH_LLM_PORT / BENCH_MANAGEMENT_PORT" >&2; exit 1; fi
 done
 

@@ -90,23 +90,29 @@ def main(raw_path, out_dir, meta_path):
         by_name.setdefault(r["scenario"], []).append(r)
     twin = {("read", r["concurrency"]): r for r in rows if r["scenario"] == "pgbench read"}
     twin.update({("append", r["concurrency"]): r for r in rows if r["scenario"] == "pgbench append"})
+    twin.update({("live", r["concurrency"]): r for r in rows if r["scenario"] == "vert.x hello (floor)"})
     lines = ["# Parley benchmark", "",
              f"Machine: {meta['cores']} cores, {meta['memory']}; {meta['java']}; PostgreSQL {meta['postgres']}; "
              f"wrk {meta['wrk']}; mode {meta['mode']}; {meta['date']}.", "",
              "Parley, wrk, pgbench and PostgreSQL share the machine. Each point: warm-up, then a fixed duration. "
              "Errors are every non-2xx answer and every socket error, counted, never dropped. Ratios compare a Parley "
-             "scenario with pgbench running the same SQL at the same concurrency in the same run.", "",
-             "| scenario | concurrency | requests/s | p50 ms | p99 ms | p99.9 ms | errors | ratio to pgbench | CPU s (server / db / load) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "scenario with pgbench running the same SQL at the same concurrency in the same run (/health/live: with a bare "
+             "Vert.x server answering the same body, the machine's floor). CPU per request: the CPU time Parley (or the "
+             "floor server) and PostgreSQL used during the point, divided by the requests it answered.", "",
+             "| scenario | concurrency | requests/s | p50 ms | p99 ms | p99.9 ms | errors | ratio to twin | CPU µs/request (server / db) | CPU s (server / db / load) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        kind = "read" if r["scenario"].startswith("read") else "append" if r["scenario"] == "append" else None
+        kind = ("read" if r["scenario"].startswith("read") else "append" if r["scenario"] == "append"
+                else "live" if r["scenario"] == "/health/live" else None)
         base = twin.get((kind, r["concurrency"])) if kind else None
         ratio = f"{r['rps'] / base['rps']:.2f}" if base and base["rps"] else ""
         cpu = r.get("cpu", {})
         tail = (lambda us: ms(us) if us else "-")
         p50 = ms(r['p50_us']) + (" (mean)" if r["scenario"].startswith("pgbench") else "")
+        requests = r.get("requests") or 0
+        per = (lambda sec: f"{sec * 1e6 / requests:.0f}" if requests and sec else "-")
         lines.append(f"| {r['scenario']} | {r['concurrency']} | {r['rps']:.0f} | {p50} | {tail(r['p99_us'])} | "
-                     f"{tail(r['p999_us'])} | {r['errors']} | {ratio} | "
+                     f"{tail(r['p999_us'])} | {r['errors']} | {ratio} | {per(cpu.get('server', 0))} / {per(cpu.get('db', 0))} | "
                      f"{cpu.get('server', 0):.1f} / {cpu.get('db', 0):.1f} / {cpu.get('load', 0):.1f} |")
     lines += ["", "## Notes", ""] + [f"- {n}" for n in meta.get("notes", [])]
     with open(os.path.join(out_dir, "report.md"), "w") as f:
