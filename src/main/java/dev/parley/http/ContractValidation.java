@@ -39,8 +39,13 @@ final class ContractValidation {
   private record Param(String name, Location in, boolean required, String type, Object defaultValue, Validator validator,
                        Predicate<Object> quick) {
 
-    boolean valid(Object value) {
-      return (quick != null && quick.test(value)) || Boolean.TRUE.equals(validator.validate(value).getValid());
+    /** Null when the value is valid; else the validator's verdict (validated once). */
+    OutputUnit violation(Object value) {
+      if (quick != null && quick.test(value)) {
+        return null;
+      }
+      OutputUnit result = validator.validate(value);
+      return Boolean.TRUE.equals(result.getValid()) ? null : result;
     }
   }
 
@@ -89,8 +94,9 @@ final class ContractValidation {
           }
           continue;
         }
-        if (!p.valid(value)) {
-          throw invalidParameter(p.name(), firstError(p.validator().validate(value)));
+        OutputUnit violation = p.violation(value);
+        if (violation != null) {
+          throw invalidParameter(p.name(), firstError(violation));
         }
         if (p.in() == Location.PATH) {
           path.put(p.name(), value);

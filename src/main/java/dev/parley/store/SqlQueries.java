@@ -38,8 +38,8 @@ final class SqlQueries {
 
   /** A message of the owner by its id alone ($1 id, $2 owner), in a conversation that is not deleted. */
   static String ownedMessage() {
-    return "SELECT " + String.join(", ", java.util.Arrays.stream(MESSAGE_COLUMNS.split(", ")).map(c -> "m." + c).toList())
-        + " FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL";
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages m WHERE id = $1 AND EXISTS (SELECT 1 FROM conversations c "
+        + "WHERE c.id = m.conversation_id AND c.owner = $2 AND c.deleted_at IS NULL)";
   }
 
   /** The first assistant message after seq $2 of conversation $1: a turn's answer. */
