@@ -135,11 +135,6 @@ final class TurnRelay {
         || e.failureCode() == 410;
   }
 
-  /** Whether this turn can be followed again (its log has every event so far). */
-  boolean resumable() {
-    return logComplete;
-  }
-
   /**
    * Whether this node may store the turn's answer: true unless another node took the turn over
    * (its heartbeat had stopped). Without a log, or when Redis does not answer, nobody else can
