@@ -1,6 +1,7 @@
 package dev.parley.ops;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -26,6 +27,8 @@ public final class ParleyMetrics {
   private final Counter appended;
   private final Counter created;
   private final Counter replays;
+  private final DistributionSummary appendBatches;
+  private final Counter appendBatchesSplit;
   /** Meters by name and tags, so hot paths do not rebuild their ids on every request. */
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
@@ -37,6 +40,11 @@ public final class ParleyMetrics {
     created = Counter.builder("parley.conversations.new").description("Conversations created").register(registry);
     replays = Counter.builder("parley.idempotent.replays").description("Responses replayed for an Idempotency-Key")
         .register(registry);
+    appendBatches = DistributionSummary.builder("parley.append.batch.size")
+        .description("Appends committed per transaction (group commit); count is transactions, sum appends")
+        .register(registry);
+    appendBatchesSplit = Counter.builder("parley.append.batch.split")
+        .description("Group-commit batches rolled back and run again one append at a time").register(registry);
   }
 
   private Counter counter(String name, String description, String... tags) {
@@ -65,6 +73,16 @@ public final class ParleyMetrics {
 
   public void messagesAppended(int count) {
     appended.increment(count);
+  }
+
+  /** One append transaction committed with {@code appends} appends in it. */
+  public void appendBatch(int appends) {
+    appendBatches.record(appends);
+  }
+
+  /** A batch whose statement failed, run again one append at a time. */
+  public void appendBatchSplit() {
+    appendBatchesSplit.increment();
   }
 
   public void conversationCreated() {

@@ -60,10 +60,21 @@ final class IdempotentWrites {
     if (requestHash == null || requestHash.isEmpty()) {
       return Future.failedFuture(Problem.badRequest("An idempotency key needs the request hash header"));
     }
-    return pool.withTransaction(tx -> claim(tx, owner, key, requestHash, operation, null).compose(claim ->
-        claim instanceof Claim.Replay replay
-            ? Future.succeededFuture(replay.reply())
-            : write.apply(tx).compose(reply -> complete(tx, owner, key, null, reply))));
+    return pool.withTransaction(tx -> runIn(tx, owner, key, requestHash, operation, write));
+  }
+
+  /** Claims the key inside {@code tx} (a transaction the caller owns), writes, and completes the key there. */
+  Future<Reply> runIn(SqlConnection tx, String owner, String key, String requestHash, String operation,
+                      Function<SqlConnection, Future<Reply>> write) {
+    return claimIn(tx, owner, key, requestHash, operation).compose(replay -> replay != null
+        ? Future.succeededFuture(replay)
+        : write.apply(tx).compose(reply -> complete(tx, owner, key, null, reply)));
+  }
+
+  /** Claims the key inside {@code tx}: the stored reply when the request already finished, else null (the key is held). */
+  Future<Reply> claimIn(SqlConnection tx, String owner, String key, String requestHash, String operation) {
+    return claim(tx, owner, key, requestHash, operation, null)
+        .map(claim -> claim instanceof Claim.Replay replay ? replay.reply() : null);
   }
 
   /** Claims a key for a long request (a chat turn) in its own committed row, under a lease for {@code attempt}. */

@@ -38,11 +38,7 @@ final class MessageStore {
    * updated_at change in the same transaction. Answers {conversation, messages}.
    */
   Future<JsonObject> append(SqlConnection tx, String owner, UUID conversationId, List<NewMessage> messages) {
-    long tokens = 0;
-    for (NewMessage m : messages) {
-      tokens += m.tokenCount();
-    }
-    Tuple reserve = Tuple.of(conversationId, owner, messages.size(), tokens, Titles.fromMessages(messages));
+    Tuple reserve = Tuple.of(conversationId, owner, messages.size(), tokens(messages), Titles.fromMessages(messages));
     return tx.preparedQuery(SqlQueries.reserveSeqs()).execute(reserve).compose(reserved -> {
       if (reserved.size() == 0) {
         return Future.failedFuture(Problem.notFound("The conversation"));
@@ -51,14 +47,27 @@ final class MessageStore {
       long firstSeq = row.getLong("last_seq") - messages.size() + 1;
       List<Tuple> batch = new ArrayList<>(messages.size());
       for (int i = 0; i < messages.size(); i++) {
-        NewMessage m = messages.get(i);
-        batch.add(Tuple.from(new Object[] {conversationId, firstSeq + i, UUID.randomUUID(), m.role().wire(), m.content(),
-            m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls(), m.status().wire()}));
+        batch.add(row(conversationId, firstSeq + i, messages.get(i)));
       }
       JsonObject conversation = Rows.conversation(row);
       return tx.preparedQuery(SqlQueries.insertMessage()).executeBatch(batch)
           .map(inserted -> new JsonObject().put("conversation", conversation).put("messages", collect(inserted)));
     });
+  }
+
+  /** The insertMessage parameters of one message. */
+  static Tuple row(UUID conversationId, long seq, NewMessage m) {
+    return Tuple.from(new Object[] {conversationId, seq, UUID.randomUUID(), m.role().wire(), m.content(),
+        m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls(), m.status().wire()});
+  }
+
+  /** Total tokens of a batch of counted messages. */
+  static long tokens(List<NewMessage> messages) {
+    long tokens = 0;
+    for (NewMessage m : messages) {
+      tokens += m.tokenCount();
+    }
+    return tokens;
   }
 
   /** One page of history; see docs/architecture.md for the cursor rules. */
@@ -134,6 +143,15 @@ final class MessageStore {
     Tuple params = Tuple.of(conversationId, q.lower(), q.upper(), limit + 1);
     String sql = q.scanDescending() ? SqlQueries.messagesDescending() : SqlQueries.messagesAscending();
     return pool.preparedQuery(sql).execute(params).map(rows -> Reply.ok(q.page(Rows.messages(rows))));
+  }
+
+  /** The reply body of an append: its messages as a list. */
+  static JsonObject listOf(JsonObject appended) {
+    JsonArray data = appended.getJsonArray("messages");
+    return new JsonObject().put("object", "list").put("data", data)
+        .put("first_id", data.getJsonObject(0).getString("id"))
+        .put("last_id", data.getJsonObject(data.size() - 1).getString("id"))
+        .put("has_more", false);
   }
 
   private static JsonArray collect(RowSet<Row> inserted) {

@@ -84,6 +84,23 @@ final class SqlQueries {
         + "WHERE id = $1 AND owner = $2 AND deleted_at IS NULL RETURNING last_seq, " + CONVERSATION_COLUMNS;
   }
 
+  /**
+   * reserveSeqs for many conversations at once (a group commit): $1..$5 are parallel arrays of
+   * conversation, owner, message count, tokens and automatic title, one entry per conversation;
+   * {@code ord} (1-based) says which entry a returned row belongs to. Rows are locked in the
+   * arrays' order (a nested loop over them), so batches that sort their entries alike take their
+   * locks alike.
+   */
+  static String reserveSeqsBatch() {
+    return "UPDATE conversations SET last_seq = last_seq + v.n, message_count = message_count + v.n, "
+        + "total_tokens = total_tokens + v.tokens, updated_at = now(), "
+        + "title = CASE WHEN title_source = 'auto' THEN coalesce(title, v.auto_title) ELSE title END "
+        + "FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[], $5::text[]) WITH ORDINALITY "
+        + "AS v(conversation, member, n, tokens, auto_title, ord) "
+        + "WHERE id = v.conversation AND owner = v.member AND deleted_at IS NULL RETURNING v.ord, last_seq, "
+        + CONVERSATION_COLUMNS;
+  }
+
   static String insertMessage() {
     return "INSERT INTO messages (conversation_id, seq, id, role, content, token_count, model, sources, metadata, tool_calls, status) "
         + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING " + MESSAGE_COLUMNS;

@@ -52,6 +52,7 @@ public final class StoreVerticle extends VerticleBase {
   private MessageStore messages;
   private ConversationStore conversations;
   private IdempotentWrites idempotent;
+  private AppendBatcher appends;
   private ConversationFeed feed;
   private BusEndpoint endpoint;
 
@@ -76,6 +77,9 @@ public final class StoreVerticle extends VerticleBase {
     conversations = new ConversationStore(pool, messages, cachedReads);
     JsonObject idem = config.getJsonObject("idempotency");
     idempotent = new IdempotentWrites(pool, idem.getInteger("lease_seconds"), idem.getInteger("retention_hours"));
+    JsonObject store = config.getJsonObject("store", new JsonObject());
+    appends = new AppendBatcher(pool, messages, idempotent, store.getInteger("append_batch_max", 64),
+        store.getInteger("append_batches_in_flight", 1), metrics);
 
     JsonObject chat = config.getJsonObject("chat");
     feed = new ConversationFeed(vertx, pool, chat.getLong("sse_keepalive_ms"), chat.getLong("stream_stall_ms"));
@@ -219,14 +223,17 @@ public final class StoreVerticle extends VerticleBase {
         });
   }
 
+  /** Appends go through the group commit ({@link AppendBatcher}). */
   private Future<Reply> appendMessages(BusEndpoint.Request r) {
     Requests.AppendMessages append = Requests.AppendMessages.fromJson(r.body(), rules);
     UUID conversationId = append.conversationId();
     Committed committed = new Committed();
-    return tokens.count(append.messages()).compose(counted -> idempotent.run(r.user(), r.header(BusHeaders.IDEMPOTENCY_KEY),
-        r.header(BusHeaders.REQUEST_HASH), Addresses.MESSAGES_APPEND + ":" + conversationId,
-        tx -> messages.append(tx, r.user(), conversationId, counted)
-            .map(appended -> Reply.created(listOf(committed.hold(appended))))))
+    return tokens.count(append.messages()).compose(counted -> appends.append(r.user(), conversationId, counted,
+            r.header(BusHeaders.IDEMPOTENCY_KEY), r.header(BusHeaders.REQUEST_HASH)))
+        .map(appended -> {
+          committed.hold(appended.written());
+          return appended.reply();
+        })
         .compose(reply -> invalidated(r.user(), conversationId, reply))
         .andThen(appended(r, conversationId, committed));
   }
@@ -277,7 +284,7 @@ public final class StoreVerticle extends VerticleBase {
               ? idempotent.progress(tx, owner, key, attempt, new JsonObject()
                   .put("conversation_id", conversationId.toString()).put("user_message", first))
               : idempotent.complete(tx, owner, key, attempt, Reply.ok(turnResponse.copy().put("message", first)));
-          return bookkeeping.map(done -> Reply.created(listOf(appended)));
+          return bookkeeping.map(done -> Reply.created(MessageStore.listOf(appended)));
         })))
         .compose(reply -> invalidated(owner, conversationId, reply))
         .andThen(appended(r, conversationId, committed));
@@ -315,11 +322,4 @@ public final class StoreVerticle extends VerticleBase {
     return key;
   }
 
-  private static JsonObject listOf(JsonObject appended) {
-    var data = appended.getJsonArray("messages");
-    return new JsonObject().put("object", "list").put("data", data)
-        .put("first_id", data.getJsonObject(0).getString("id"))
-        .put("last_id", data.getJsonObject(data.size() - 1).getString("id"))
-        .put("has_more", false);
-  }
 }
