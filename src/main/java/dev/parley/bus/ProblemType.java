@@ -29,6 +29,8 @@ public enum ProblemType {
   INTERNAL(500, "internal", "Internal Server Error"),
   PROVIDER_ERROR(502, "provider-error", "Provider Error"),
   UNAVAILABLE(503, "unavailable", "Service Unavailable"),
+  /** Shed at the door: the node has as many requests in flight as it is configured to take. */
+  OVERLOADED(503, "overloaded", "Service Unavailable"),
   PROVIDER_UNAVAILABLE(503, "provider-unavailable", "Provider Unavailable"),
   PROVIDER_TIMEOUT(504, "provider-timeout", "Provider Timeout"),
   /** A failure from elsewhere that carried no Parley problem: only its status is known. */

@@ -1,6 +1,7 @@
 package dev.parley.http;
 
 import dev.parley.config.Limits;
+import dev.parley.ops.ParleyMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -56,6 +57,7 @@ public final class HttpVerticle extends VerticleBase {
           });
           root.route().handler(RequestIds::handle);
           root.route().handler(AccessLog::handle);
+          root.route().handler(new Admission(vertx, http.getInteger("max_in_flight", 0), ParleyMetrics.of(vertx, config)));
           root.route().handler(BodyHandler.create(false).setBodyLimit(limits.bodyBytes()));
           ContractDocs.mount(root, contractText);
           TokenClaims claims = new TokenClaims(config.getJsonObject("jwt"));

@@ -64,6 +64,9 @@ public final class ParleyMetrics {
   }
 
   private void degradedGauge(Vertx vertx, NodeState.Backend backend) {
+    if (registry.find("parley.degraded").tag("component", backend.label()).gauge() != null) {
+      return; // registered by another verticle of this node
+    }
     Gauge.builder("parley.degraded", () -> NodeState.degraded(vertx, backend) ? 1 : 0)
         .description("1 while the component is unreachable and Parley works around it")
         .tag("component", backend.label())
@@ -83,6 +86,11 @@ public final class ParleyMetrics {
   /** A batch whose statement failed, run again one append at a time. */
   public void appendBatchSplit() {
     appendBatchesSplit.increment();
+  }
+
+  /** An API request answered 503 overloaded at the door. */
+  public void shed() {
+    counter("parley.http.shed", "API requests refused with 503 because the node had http.max_in_flight in flight").increment();
   }
 
   public void conversationCreated() {
