@@ -114,11 +114,18 @@ def main(raw_path, out_dir, meta_path):
         lines.append(f"| {r['scenario']} | {r['concurrency']} | {r['rps']:.0f} | {p50} | {tail(r['p99_us'])} | "
                      f"{tail(r['p999_us'])} | {r['errors']} | {ratio} | {per(cpu.get('server', 0))} / {per(cpu.get('db', 0))} | "
                      f"{cpu.get('server', 0):.1f} / {cpu.get('db', 0):.1f} / {cpu.get('load', 0):.1f} |")
-    lines += ["", "## Notes", ""] + [f"- {n}" for n in meta.get("notes", [])]
+    notes = list(meta.get("notes", []))
+    probes = {r["scenario"]: r for r in rows if r["scenario"].endswith("admitted (probe)")}
+    half = next((r for name, r in probes.items() if "half" in name), None)
+    over = next((r for name, r in probes.items() if "2x" in name), None)
+    if half and over and half["p99_us"]:
+        notes.append(f"overload: p99 of admitted requests at 2x the limit {ms(over['p99_us'])} ms, at half the limit "
+                     f"{ms(half['p99_us'])} ms: {over['p99_us'] / half['p99_us']:.2f}x (target: within 3x).")
+    lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     with open(os.path.join(out_dir, "report.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     throughput = {name: [(r["concurrency"], r["rps"]) for r in rs]
-                  for name, rs in by_name.items() if not name.startswith(("history @", "chat @", "list @"))}
+                  for name, rs in by_name.items() if not name.startswith(("history @", "chat @", "list @", "overload"))}
     chart(os.path.join(out_dir, "throughput.png"), throughput)
     scaling = {}
     for r in rows:
