@@ -88,12 +88,15 @@ public final class BusEndpoint {
     return new BusEndpoint(vertx, maxUserChars, failures, observer);
   }
 
-  /** The reply codec for local callers, once per Vert.x instance (verticle instances race to it). */
+  /** The reply codecs for local callers, once per Vert.x instance (verticle instances race to them). */
   private static void registerCodec(Vertx vertx) {
-    try {
-      vertx.eventBus().registerCodec(new JsonReplyCodec());
-    } catch (IllegalStateException alreadyRegistered) {
-      // another verticle of this node registered it first
+    for (io.vertx.core.eventbus.MessageCodec<?, ?> codec : new io.vertx.core.eventbus.MessageCodec<?, ?>[] {
+        new JsonReplyCodec(), new BytesReplyCodec()}) {
+      try {
+        vertx.eventBus().registerCodec(codec);
+      } catch (IllegalStateException alreadyRegistered) {
+        // another verticle of this node registered it first
+      }
     }
   }
 

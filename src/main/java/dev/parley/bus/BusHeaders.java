@@ -21,6 +21,11 @@ public final class BusHeaders {
   public static final String TURN_ATTEMPT = "turn-attempt";
   /** Request: a local address that receives {"delta": text} messages while a turn streams; each is acked. */
   public static final String STREAM_ADDRESS = "stream-address";
+  /**
+   * Request, internal: "true" from Parley's own HTTP edge, which takes a reply that is already JSON
+   * bytes as it is (no JSON object built only to be encoded again). Other callers get JSON objects.
+   */
+  public static final String ACCEPT_BYTES = "parley-accept-bytes";
   /** Reply: the HTTP status the reply stands for (200, 201, 204). */
   public static final String STATUS = "status";
   /** Reply: "true" when the reply is a stored response replayed for an idempotency key. */

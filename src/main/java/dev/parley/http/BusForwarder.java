@@ -1,6 +1,7 @@
 package dev.parley.http;
 
 import dev.parley.bus.BusHeaders;
+import dev.parley.bus.JsonBytes;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
 import io.vertx.core.Handler;
@@ -24,6 +25,8 @@ import java.util.function.Function;
 final class BusForwarder {
 
   static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
+  /** The reply body as it is; a reply of JSON bytes is then written without being decoded. */
+  static final Function<JsonObject, JsonObject> AS_IS = Function.identity();
 
   private final EventBus bus;
   private final long timeoutMs;
@@ -56,12 +59,12 @@ final class BusForwarder {
   }
 
   Handler<RoutingContext> forward(String address, Function<Params, JsonObject> payload) {
-    return rc -> send(rc, address, payload, false, timeoutMs, Function.identity());
+    return rc -> send(rc, address, payload, false, timeoutMs, AS_IS);
   }
 
   /** Like {@link #forward}, honouring the Idempotency-Key header. */
   Handler<RoutingContext> forwardIdempotent(String address, Function<Params, JsonObject> payload) {
-    return rc -> send(rc, address, payload, true, timeoutMs, Function.identity());
+    return rc -> send(rc, address, payload, true, timeoutMs, AS_IS);
   }
 
   /** The general form: a time-out of its own, and a mapping of the reply body. */
@@ -86,7 +89,8 @@ final class BusForwarder {
     DeliveryOptions options = new DeliveryOptions().setLocalOnly(true)
         .setSendTimeout(timeout)
         .addHeader(BusHeaders.USER, user)
-        .addHeader(BusHeaders.REQUEST_ID, RequestIds.of(rc));
+        .addHeader(BusHeaders.REQUEST_ID, RequestIds.of(rc))
+        .addHeader(BusHeaders.ACCEPT_BYTES, "true");
     String key = idempotent ? rc.request().getHeader(IDEMPOTENCY_HEADER) : null;
     if (key != null) {
       options.addHeader(BusHeaders.IDEMPOTENCY_KEY, key).addHeader(BusHeaders.REQUEST_HASH, requestHash(address, rc));
@@ -107,7 +111,8 @@ final class BusForwarder {
     bus.<Object>request(address, payload.apply(params(rc)), options(rc, user, address, idempotent, timeout))
         .onSuccess(message -> {
           Reply reply = Reply.from(message);
-          respond(rc, reply.body() == null ? reply : new Reply(reply.status(), mapReply.apply(reply.body()), reply.replayed()));
+          JsonObject body = mapReply == AS_IS ? null : reply.body();
+          respond(rc, body == null ? reply : new Reply(reply.status(), mapReply.apply(body), reply.replayed()));
         })
         .onFailure(failure -> Problems.send(rc, Problem.fromBus(failure)));
   }
@@ -117,10 +122,12 @@ final class BusForwarder {
     if (reply.replayed()) {
       response.putHeader("Idempotent-Replayed", "true");
     }
-    if (reply.body() == null) {
+    if (reply.bytes() != null) {
+      response.putHeader("Content-Type", "application/json").end(reply.bytes());
+    } else if (reply.json() == null) {
       response.end();
     } else {
-      response.putHeader("Content-Type", "application/json").end(JsonBodies.encode(reply.body()));
+      response.putHeader("Content-Type", "application/json").end(JsonBytes.encode(reply.json()));
     }
   }
 

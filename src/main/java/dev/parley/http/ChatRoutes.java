@@ -11,7 +11,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,7 +53,7 @@ final class ChatRoutes {
       }
       return;
     }
-    bus.forward(Addresses.CHAT_TURN, p -> body, true, turnTimeoutMs, Function.identity()).handle(rc);
+    bus.forward(Addresses.CHAT_TURN, p -> body, true, turnTimeoutMs, BusForwarder.AS_IS).handle(rc);
   }
 
   /** The compact form: {conversation_id?, message} → {conversation_id, response, tool_calls}; 403 for another user's path. */
@@ -123,6 +122,6 @@ final class ChatRoutes {
 
   Handler<RoutingContext> context() {
     return bus.forward(Addresses.CHAT_CONTEXT, p -> p.body().put("conversation_id", p.path("conversation_id")),
-        false, turnTimeoutMs, Function.identity());
+        false, turnTimeoutMs, BusForwarder.AS_IS);
   }
 }

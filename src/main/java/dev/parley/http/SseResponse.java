@@ -1,5 +1,6 @@
 package dev.parley.http;
 
+import dev.parley.bus.JsonBytes;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -68,7 +69,7 @@ final class SseResponse {
       return;
     }
     start();
-    response.write((id == null ? "" : "id: " + id + "\n") + "event: " + name + "\ndata: " + JsonBodies.encodeToString(data) + "\n\n");
+    response.write((id == null ? "" : "id: " + id + "\n") + "event: " + name + "\ndata: " + JsonBytes.encodeToString(data) + "\n\n");
   }
 
   void comment(String text) {

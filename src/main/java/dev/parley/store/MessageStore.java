@@ -87,7 +87,7 @@ final class MessageStore {
     if (after == null && before == null) {
       String sql = descending ? SqlQueries.firstPageDescending() : SqlQueries.firstPageAscending();
       return pool.preparedQuery(sql).execute(Tuple.of(conversationId, owner, limit + 1)).compose(rows -> rows.size() > 0
-          ? Future.succeededFuture(Reply.ok(Rows.page(Rows.messages(rows), limit)))
+          ? Future.succeededFuture(Reply.ok(Rows.pageBytes(rows, limit, false)))
           : withCursors(owner, conversationId, limit, descending, null, null));
     }
     return withCursors(owner, conversationId, limit, descending, after, before);
@@ -142,7 +142,7 @@ final class MessageStore {
     PageQuery q = PageQuery.of(descending, afterSeq, beforeSeq, limit);
     Tuple params = Tuple.of(conversationId, q.lower(), q.upper(), limit + 1);
     String sql = q.scanDescending() ? SqlQueries.messagesDescending() : SqlQueries.messagesAscending();
-    return pool.preparedQuery(sql).execute(params).map(rows -> Reply.ok(q.page(Rows.messages(rows))));
+    return pool.preparedQuery(sql).execute(params).map(rows -> Reply.ok(Rows.pageBytes(rows, limit, q.backwards())));
   }
 
   /** The reply body of an append: its messages as a list. */

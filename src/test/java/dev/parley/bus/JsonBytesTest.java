@@ -1,4 +1,4 @@
-package dev.parley.http;
+package dev.parley.bus;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The streaming encoder writes exactly the bytes JsonObject's own encoding does, for what Parley sends. */
-class JsonBodiesTest {
+class JsonBytesTest {
 
   @Test
   @DisplayName("Same bytes as JsonObject.toBuffer for strings (escapes, Unicode, emoji), numbers, nulls, nesting")
@@ -24,8 +24,8 @@ class JsonBodiesTest {
     JsonObject page = new JsonObject().put("object", "list").put("data", new JsonArray().add(message).add(message.copy()))
         .put("has_more", true);
     for (JsonObject json : new JsonObject[] {message, page, new JsonObject()}) {
-      assertArrayEquals(json.toBuffer().getBytes(), JsonBodies.encode(json).getBytes(), json.encode());
-      assertEquals(json.encode(), JsonBodies.encodeToString(json));
+      assertArrayEquals(json.toBuffer().getBytes(), JsonBytes.encode(json).getBytes(), json.encode());
+      assertEquals(json.encode(), JsonBytes.encodeToString(json));
     }
   }
 }
