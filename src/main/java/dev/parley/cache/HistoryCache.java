@@ -23,7 +23,13 @@ import java.util.UUID;
  *       newest epoch Redis has seen;</li>
  *   <li>a write whose invalidation could not reach Redis fences the cache through the lease
  *       before it is acknowledged: a new epoch, every node's lease on the old one run out;</li>
- *   <li>user erasure bumps the user's epoch, which retires all of that user's entries.</li>
+ *   <li>user erasure bumps the user's epoch, which retires all of that user's entries;</li>
+ *   <li>a version token names the user's incarnation in Redis (set from Redis's clock when the
+ *       user's keys are first touched), the epochs and the conversation's version, so a Redis that
+ *       lost its data never hands out a token it handed out before; a caller that keeps a copy in
+ *       memory made from one version ({@link #get(String, UUID, String, String)}) may serve it only
+ *       while Redis, under a live lease, says that version is current, and keeps it for far less
+ *       than the version keys live.</li>
  * </ul>
  * Reads never fail: when Redis fails, they are misses and nothing is filled.
  */
@@ -45,13 +51,21 @@ public final class HistoryCache {
         g = want
       end
       local u = 'parley:' .. ARGV[1] .. ':{' .. ARGV[3] .. '}:' .. g
+      local inc = redis.call('GET', u .. ':inc')
+      if not inc then
+        local t = redis.call('TIME')
+        inc = t[1] .. t[2]
+        redis.call('SET', u .. ':inc', inc, 'EX', 604800)
+      end
       local ue = redis.call('GET', u .. ':epoch') or '0'
       local b = u .. ':' .. ue .. ':c:' .. ARGV[4]
-      local token = g .. '/' .. ue .. '/' .. (redis.call('GET', b .. ':ver') or '0')
+      local token = inc .. '/' .. g .. '/' .. ue .. '/' .. (redis.call('GET', b .. ':ver') or '0')
       """;
+  /** ARGV[6]: the token of what the caller holds in memory ('' for nothing); if it is current, no value is sent. */
   private static final RedisScript READ = RedisScript.of(BASE + """
       if want < g then return 0 end
-      return {token, redis.call('GET', b .. ':' .. ARGV[5])}
+      if ARGV[6] == token then return {token, false, 1} end
+      return {token, redis.call('GET', b .. ':' .. ARGV[5]), 0}
       """);
   private static final RedisScript FILL = RedisScript.of(BASE + """
       if want < g or token ~= ARGV[6] then return 0 end
@@ -80,8 +94,12 @@ public final class HistoryCache {
     record Miss(long epoch, String token) implements Entry {
     }
 
-    /** Cached. */
-    record Hit(JsonObject value) implements Entry {
+    /** Cached; {@code token} is the version it holds. */
+    record Hit(JsonObject value, String token) implements Entry {
+    }
+
+    /** What the caller holds in memory under {@code token} is still the current version. */
+    record Unchanged(String token) implements Entry {
     }
   }
 
@@ -100,22 +118,37 @@ public final class HistoryCache {
   }
 
   public Future<Entry> get(String owner, UUID conversation, String kind) {
+    return get(owner, conversation, kind, null);
+  }
+
+  /**
+   * Like {@link #get(String, UUID, String)}, for a caller that holds a copy made from the version
+   * {@code heldToken} (null: none): {@link Entry.Unchanged} when that is still the current version,
+   * under a live lease, so the copy may be served.
+   */
+  public Future<Entry> get(String owner, UUID conversation, String kind, String heldToken) {
     long epoch = lease.readableEpoch();
     if (epoch < 0) {
       return Future.succeededFuture(UNAVAILABLE);
     }
-    return redis.eval(READ, floor(owner), lease.namespace(), epoch, key(owner), conversation.toString(), kind).map(r -> {
+    return redis.eval(READ, floor(owner), lease.namespace(), epoch, key(owner), conversation.toString(), kind,
+        heldToken == null ? "" : heldToken).map(r -> {
       // Refused by Redis (a newer epoch) or the lease ran out while Redis answered: a plain miss.
       if (r.type() != ResponseType.MULTI || lease.readableEpoch() != epoch) {
         return UNAVAILABLE;
       }
+      String token = r.get(0).toString();
+      if (heldToken != null && r.get(2).toInteger() == 1) {
+        metrics.cache("near_hit");
+        return new Entry.Unchanged(token);
+      }
       Response value = r.get(1);
       if (value == null) {
         metrics.cache("miss");
-        return new Entry.Miss(epoch, r.get(0).toString());
+        return new Entry.Miss(epoch, token);
       }
       metrics.cache("hit");
-      return new Entry.Hit(new JsonObject(value.toBuffer()));
+      return new Entry.Hit(new JsonObject(value.toBuffer()), token);
     }).otherwise(e -> {
       metrics.cache("error");
       return UNAVAILABLE;

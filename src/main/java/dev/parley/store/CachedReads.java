@@ -1,5 +1,6 @@
 package dev.parley.store;
 
+import dev.parley.bus.JsonBytes;
 import dev.parley.bus.Reply;
 import dev.parley.cache.HistoryCache;
 import io.vertx.core.Future;
@@ -26,11 +27,13 @@ final class CachedReads {
   static final String RECENT = "recent";
 
   private final HistoryCache cache;
+  private final NearPages near;
   private final Pool pool;
   private final int recentSize;
 
-  CachedReads(HistoryCache cache, Pool pool, int recentSize) {
+  CachedReads(HistoryCache cache, NearPages near, Pool pool, int recentSize) {
     this.cache = cache;
+    this.near = near;
     this.pool = pool;
     this.recentSize = recentSize;
   }
@@ -47,16 +50,33 @@ final class CachedReads {
     });
   }
 
+  /**
+   * A history page: from this node's memory when Redis confirms the page held there is of the
+   * current version (no PostgreSQL, no JSON built or encoded), else from the cached recent
+   * messages, else from the database; the page then goes to memory under the version it was made
+   * from.
+   */
   Future<Reply> messages(String owner, UUID id, boolean descending, UUID after, UUID before, int limit,
                          Supplier<Future<Reply>> database) {
-    return cache.get(owner, id, RECENT).compose(entry -> {
+    String key = NearPages.key(owner, id, descending, after, before, limit);
+    NearPages.Page held = near.enabled() ? near.get(key) : null;
+    return cache.get(owner, id, RECENT, held == null ? null : held.token()).compose(entry -> {
+      if (entry instanceof HistoryCache.Entry.Unchanged) {
+        return Future.succeededFuture(Reply.ok(held.bytes()));
+      }
       if (entry instanceof HistoryCache.Entry.Hit hit) {
         return pageFromRecent(hit.value(), descending, after, before, limit)
-            .map(page -> Future.succeededFuture(Reply.ok(page)))
-            .orElseGet(database);
+            .map(page -> Future.succeededFuture(Reply.ok(JsonBytes.encode(page))))
+            .orElseGet(database)
+            .onSuccess(reply -> near.put(key, hit.token(), reply.bytes()));
       }
       Future<Reply> read = database.get();
-      return entry instanceof HistoryCache.Entry.Miss miss ? read.onSuccess(reply -> fillRecent(owner, id, miss)) : read;
+      return entry instanceof HistoryCache.Entry.Miss miss
+          ? read.onSuccess(reply -> {
+            fillRecent(owner, id, miss);
+            near.put(key, miss.token(), reply.bytes());
+          })
+          : read;
     });
   }
 

@@ -69,8 +69,9 @@ public final class StoreVerticle extends VerticleBase {
       CacheFence fence = new CacheFence(vertx, pool, redisConfig.getLong("cache_lease_ms"),
           redisConfig.getLong("cache_suspend_ms"));
       HistoryCache history = new HistoryCache(gate, fence, redisConfig.getInteger("cache_ttl_seconds"), metrics);
-      return new Caching(gate, fence, history,
-          new CachedReads(history, pool, redisConfig.getInteger("cache_recent_messages")));
+      NearPages near = NearPages.of(vertx, redisConfig.getLong("near_cache_mb", 0L), redisConfig.getLong("near_cache_ttl_ms", 0L));
+      return new Caching(gate, fence, history, near,
+          new CachedReads(history, near, pool, redisConfig.getInteger("cache_recent_messages")));
     });
     Optional<CachedReads> cachedReads = caching.map(Caching::reads);
     messages = new MessageStore(pool, cachedReads);
@@ -129,7 +130,7 @@ public final class StoreVerticle extends VerticleBase {
     user(Addresses.USERS_ERASE, r -> {
       Requests.EraseUser.fromJson(r.body());
       return conversations.erase(r.user())
-          .compose(erased -> caching.map(c -> c.history().eraseUser(r.user()).map(erased))
+          .compose(erased -> caching.map(c -> c.history().eraseUser(r.user()).map(erased).andThen(v -> c.near().removeUser(r.user())))
               .orElse(Future.succeededFuture(erased)))
           .map(erased -> {
             erased.forEach(feed::deleted);
@@ -187,7 +188,7 @@ public final class StoreVerticle extends VerticleBase {
     return pool == null ? Future.succeededFuture() : pool.close();
   }
 
-  private record Caching(RedisGate gate, CacheFence fence, HistoryCache history, CachedReads reads) {
+  private record Caching(RedisGate gate, CacheFence fence, HistoryCache history, NearPages near, CachedReads reads) {
   }
 
   private int instances() {
