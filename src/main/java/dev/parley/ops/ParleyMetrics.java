@@ -57,8 +57,11 @@ public final class ParleyMetrics {
     String name = config.getJsonObject("metrics", new JsonObject()).getString("registry", "");
     MeterRegistry registry = name.isEmpty() ? null : BackendRegistries.getNow(name);
     ParleyMetrics metrics = new ParleyMetrics(registry == null ? new SimpleMeterRegistry() : registry);
-    for (NodeState.Backend backend : NodeState.Backend.values()) {
-      metrics.degradedGauge(vertx, backend);
+    // Verticles on several event loops start at once: register the node's gauges once, not once each.
+    synchronized (metrics.registry) {
+      for (NodeState.Backend backend : NodeState.Backend.values()) {
+        metrics.degradedGauge(vertx, backend);
+      }
     }
     return metrics;
   }
