@@ -7,7 +7,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.JWTAuthHandler;
@@ -35,7 +34,8 @@ public final class HttpVerticle extends VerticleBase {
     JsonObject http = config.getJsonObject("http");
     graceMs = http.getLong("shutdown_grace_ms", 20_000L);
     Limits limits = Limits.from(config.getJsonObject("limits"));
-    JWTAuth jwt = Jwt.provider(vertx, config.getJsonObject("jwt"));
+    VerifiedTokens jwt = new VerifiedTokens(Jwt.provider(vertx, config.getJsonObject("jwt")),
+        config.getJsonObject("jwt").getInteger("leeway_seconds", 0));
     BusForwarder forwarder = new BusForwarder(vertx.eventBus(), http.getLong("request_timeout_ms", 30_000L));
 
     return vertx.fileSystem().readFile(CONTRACT).compose(contractText ->
@@ -60,7 +60,7 @@ public final class HttpVerticle extends VerticleBase {
           root.route().handler(new Admission(vertx, http.getInteger("max_in_flight", 0), ParleyMetrics.of(vertx, config)));
           root.route().handler(BodyHandler.create(false).setBodyLimit(limits.bodyBytes()));
           ContractDocs.mount(root, contractText);
-          TokenClaims claims = new TokenClaims(config.getJsonObject("jwt"));
+          TokenClaims claims = new TokenClaims(config.getJsonObject("jwt"), jwt);
           for (String secured : new String[] {"/v1/*", "/api/*"}) {
             root.route(secured).handler(BearerFormat::check).handler(claims);
           }
