@@ -1,7 +1,6 @@
 package dev.parley.bus;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -10,9 +9,13 @@ import io.vertx.core.json.JsonObject;
  * Safe because a sender never touches a body after sending it. Across a cluster it encodes like
  * the default codec.
  */
-public final class JsonReplyCodec implements MessageCodec<JsonObject, JsonObject> {
+public final class JsonReplyCodec extends HandOverCodec<JsonObject> {
 
   public static final String NAME = "parley-json";
+
+  public JsonReplyCodec() {
+    super(NAME);
+  }
 
   @Override
   public void encodeToWire(Buffer buffer, JsonObject json) {
@@ -25,20 +28,5 @@ public final class JsonReplyCodec implements MessageCodec<JsonObject, JsonObject
   public JsonObject decodeFromWire(int pos, Buffer buffer) {
     int length = buffer.getInt(pos);
     return new JsonObject(buffer.getBuffer(pos + 4, pos + 4 + length));
-  }
-
-  @Override
-  public JsonObject transform(JsonObject json) {
-    return json;
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
   }
 }

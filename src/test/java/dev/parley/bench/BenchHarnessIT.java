@@ -7,6 +7,10 @@ import org.junit.jupiter.api.Test;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -41,8 +45,13 @@ class BenchHarnessIT {
         "BENCH_PG_PORT", Integer.toString(db.port()), "BENCH_PG_USER", db.user(), "BENCH_DB", "parley_bench_it",
         "BENCH_REDIS_URL", redis, "BENCH_PORT", "18180", "BENCH_LLM_PORT", "19980", "BENCH_MANAGEMENT_PORT", "19564"));
     Process process = run.start();
-    assertTrue(process.waitFor(9, TimeUnit.MINUTES), "bench/run --quick took too long");
-    assertEquals(0, process.exitValue(), Files.readString(Path.of("target/bench-quick.log")));
+    try {
+      assertTrue(process.waitFor(9, TimeUnit.MINUTES), "bench/run --quick took too long");
+      assertEquals(0, process.exitValue(), Files.readString(Path.of("target/bench-quick.log")));
+    } finally {
+      process.destroyForcibly();
+      dropBenchDatabase(db);
+    }
 
     Path latest = Path.of("bench/results/latest-quick");
     String report = Files.readString(latest.resolve("report.md"));
@@ -65,6 +74,14 @@ class BenchHarnessIT {
     for (String chart : List.of("throughput.png", "latency-vs-size.png")) {
       byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(latest.resolve(chart)), 4);
       assertArrayEquals(png, head, chart);
+    }
+  }
+
+  /** The harness's database is on the shared server: leave nothing behind. */
+  private static void dropBenchDatabase(DatabaseUrl db) throws SQLException {
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+         Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS parley_bench_it WITH (FORCE)");
     }
   }
 
