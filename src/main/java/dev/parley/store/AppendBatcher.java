@@ -151,13 +151,12 @@ final class AppendBatcher {
 
   /** One append in its own transaction: the path every append took before batching. */
   private Future<Void> alone(Pending p) {
-    p.result = null;
     Future<Appended> appended = idempotent.run(p.owner, p.key, p.hash, p.operation(),
         tx -> messages.append(tx, p.owner, p.conversationId, p.messages).map(written -> {
           p.result = new Appended(Reply.created(MessageStore.listOf(written)), written);
           return p.result.reply();
         }))
-        .map(reply -> p.result != null && reply == p.result.reply() ? p.result : new Appended(reply, null));
+        .map(reply -> reply.replayed() ? new Appended(reply, null) : p.result);
     appended.onComplete(p.done::tryComplete, p.done::tryFail);
     return appended.<Void>mapEmpty().recover(e -> Future.succeededFuture());
   }
