@@ -121,6 +121,20 @@ def main(raw_path, out_dir, meta_path):
     if half and over and half["p99_us"]:
         notes.append(f"overload: p99 of admitted requests at 2x the limit {ms(over['p99_us'])} ms, at half the limit "
                      f"{ms(half['p99_us'])} ms: {over['p99_us'] / half['p99_us']:.2f}x (target: within 3x).")
+    def point(name, conc):
+        return next((r for r in rows if r["scenario"] == name and r["concurrency"] == conc), None)
+    chat1, model1, commit1 = point("chat (0 ms model)", 1), point("model alone (0 ms)", 1), point("pgbench append", 1)
+    if chat1 and model1 and commit1:
+        p50 = (chat1["p50_us"] - model1["p50_us"]) / 1000
+        p99 = (chat1["p99_us"] - model1["p99_us"]) / 1000
+        notes.append(f"chat overhead at c=1 (turn minus the model alone, both timed by wrk, 40-message conversations): "
+                     f"p50 {p50:.2f} ms, p99 {p99:.2f} ms; one durable commit at c=1 (pgbench append mean) "
+                     f"{ms(commit1['p50_us'])} ms (target: p50 at most one commit + 1 ms, p99 at most 5 ms).")
+    for c in sorted({r["concurrency"] for r in rows if r["scenario"] == "append"}):
+        chat, append = point("chat (0 ms model)", c), point("append", c)
+        if chat and append and append["rps"]:
+            notes.append(f"chat turns (0 ms model) at c={c}: {chat['rps']:.0f}/s, {chat['rps'] / append['rps']:.2f}x "
+                         f"the append throughput of this run (target: at least 0.5x).")
     lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     with open(os.path.join(out_dir, "report.md"), "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -20,8 +20,9 @@ public final class InputRules {
   /** The members of a message a client sends (MessageInput in openapi.yaml). */
   private static final Set<String> MESSAGE_FIELDS = Set.of("role", "content", "sources", "metadata", "tool_calls");
   /** A turn's answer also names its model and how it ended. */
+  /** A turn's own messages (internal): also the model and status of an answer, and a count the turn already took. */
   private static final Set<String> ANSWER_FIELDS = Set.of("role", "content", "sources", "metadata", "tool_calls",
-      "model", "status");
+      "model", "status", "token_count");
 
   private final Limits limits;
 
@@ -175,7 +176,12 @@ public final class InputRules {
     }
     MessageStatus status = Fields.oneOf(MessageStatus.class, m.getValue("status"), pointer + "/status", "status",
         MessageStatus.COMPLETE);
-    return new NewMessage(r, text, 0, (String) model, optionalArray(m, "sources", pointer),
+    Object counted = answer ? m.getValue("token_count") : null;
+    if (counted != null && !(counted instanceof Integer n && n >= 0)) {
+      throw Problem.invalid(pointer + "/token_count", "token_count must be a non-negative integer");
+    }
+    return new NewMessage(r, text, counted == null ? 0 : (Integer) counted, (String) model,
+        optionalArray(m, "sources", pointer),
         metadata(m.getValue("metadata"), pointer + "/metadata"), toolCalls, status);
   }
 

@@ -19,12 +19,18 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * One chat turn in progress: idempotency claim, per-user limits, the user message, the context,
- * the model call (one tighter retry when the context is too long), the answer, and the stored
- * response. With an Idempotency-Key the turn runs as one attempt that holds the key under a lease
- * ({@link TurnLeases}); its user message records the turn's progress and its answer completes the
- * key, each in the same transaction, so a retry that takes over a dead attempt resumes after the
- * stored user message. Failures after the user message was stored keep it, and are the key's answer.
+ * One chat turn in progress: idempotency claim, per-user limits, the context, the model call (one
+ * tighter retry when the context is too long) and the stored answer. A turn commits once, after the
+ * model answered: its user message, the answer, the conversation's counters (and the conversation
+ * itself when the turn starts one) and the idempotency key's response in one transaction; when the
+ * model fails, the user message alone, with the failure as the key's answer. Nothing is written
+ * before the model answers, so a turn that fails before (limits, a missing conversation, a node
+ * that dies) leaves nothing behind and its key is free again.
+ *
+ * <p>A streamed turn stores its user message first: its first event announces the stored message
+ * (the turn id is its id) to every device that follows the turn. With an Idempotency-Key that
+ * write records the turn's progress, so a retry that takes over a dead attempt ({@link TurnLeases})
+ * resumes after the stored user message; failures after it keep it, and are the key's answer.
  */
 final class ChatTurn {
 
@@ -94,6 +100,9 @@ final class ChatTurn {
         return limit().compose(v -> converse())
             .transform(ar -> settle(ar.succeeded() ? ar.result() : null, ar.cause()));
       }
+      if (streamAddress == null) {
+        return limit().compose(v -> inOneCommit());
+      }
       return limit()
           .compose(v -> storeUserMessage())
           .recover(beforeWrite -> release().transform(ignored -> Future.failedFuture(beforeWrite)))
@@ -106,6 +115,47 @@ final class ChatTurn {
             : (done.cause() instanceof Problem p ? p : Problem.internal()).toJson());
       }
     });
+  }
+
+  /**
+   * A turn that is not streamed: the context with the new message in memory, the model, then one
+   * commit of the user message and the answer; the user message alone when the model failed.
+   */
+  private Future<Reply> inOneCommit() {
+    boolean newConversation = request.conversationId() == null;
+    conversationId = newConversation ? UUID.randomUUID().toString() : request.conversationId().toString();
+    return assembly.withNewMessage(bus, conversationId, newConversation, request, budget, messageCost)
+        .recover(beforeModel -> release().transform(ignored -> Future.failedFuture(beforeModel)))
+        .compose(plan -> complete(plan, false).transform(ar -> {
+          JsonObject user = request.userMessage().toJson().put("token_count", messageCost - assembly.perMessage());
+          JsonObject append = new JsonObject().put("conversation_id", conversationId)
+              .put("new_conversation", newConversation);
+          if (ar.failed()) {
+            Problem problem = ar.cause() instanceof Problem p ? p : Problem.internal();
+            append.put("messages", new JsonArray().add(user))
+                .put("turn_failure", new JsonObject().put("status", problem.status()).put("response", problem.toJson()));
+            // The user message is kept, the failure is the key's answer; if even that cannot be stored, the key is free.
+            return bus.request(InternalAddresses.TURN_APPEND, append, keyed())
+                .recover(unstored -> release().transform(ignored -> Future.failedFuture(problem)))
+                .compose(stored -> Future.failedFuture(problem));
+          }
+          Answered answered = ar.result();
+          Answer answer;
+          try {
+            answer = answer(answered);
+          } catch (Problem problem) {
+            return Future.failedFuture(problem);
+          }
+          append.put("messages", new JsonArray().add(user).add(answer.assistant())).put("turn_response", answer.response());
+          return bus.request(InternalAddresses.TURN_APPEND, append, keyed())
+              .recover(unstored -> release().transform(ignored -> Future.failedFuture(unstored)))
+              .map(stored -> {
+                JsonArray data = stored.body().getJsonArray("data");
+                userMessage = data.getJsonObject(0);
+                refreshSummary(answered.plan());
+                return Reply.ok(answer.response().copy().put("user_message", userMessage).put("message", data.getJsonObject(1)));
+              });
+        }));
   }
 
   private Future<Claim> claim() {
@@ -175,7 +225,8 @@ final class ChatTurn {
   private Future<Reply> converse() {
     return startRelay()
         .compose(v -> assembly.read(bus, conversationId, request, budget, 0, request.lastN()))
-        .compose(plan -> complete(plan, false));
+        .compose(plan -> complete(plan, false))
+        .compose(this::storeAnswer);
   }
 
   /**
@@ -191,8 +242,16 @@ final class ChatTurn {
     return relay.start(conversationId, userMessage);
   }
 
+  /** What the model answered, and the plan it answered (tighter than the first after a "context too long"). */
+  private record Answered(ContextPlan plan, JsonObject llm) {
+  }
+
+  /** The answer to store, and the turn's response without its stored messages. */
+  private record Answer(JsonObject assistant, JsonObject response, boolean failedMidStream) {
+  }
+
   /** Calls the model; a "context too long" answer gets one more try with a tighter plan. */
-  private Future<Reply> complete(ContextPlan plan, boolean tightened) {
+  private Future<Answered> complete(ContextPlan plan, boolean tightened) {
     JsonObject call = new JsonObject()
         .put("model", budget.model().name())
         .put("system", plan.system())
@@ -201,7 +260,11 @@ final class ChatTurn {
         .put("estimated_prompt_tokens", plan.promptTokens())
         .put("conversation_id", conversationId)
         .put("stream_address", relay == null ? null : relay.address());
-    return bus.request(InternalAddresses.LLM_COMPLETE, call).compose(reply -> storeAnswer(plan, reply.body()), failure -> {
+    return bus.request(InternalAddresses.LLM_COMPLETE, call).transform(ar -> {
+      if (ar.succeeded()) {
+        return Future.succeededFuture(new Answered(plan, ar.result().body()));
+      }
+      Throwable failure = ar.cause();
       if (!tightened && failure instanceof Problem p && p.type() == ProblemType.CONTEXT_TOO_LONG) {
         ContextPlan tighter = plan.tighter();
         if (tighter.messages().size() < plan.messages().size()) {
@@ -212,7 +275,10 @@ final class ChatTurn {
     });
   }
 
-  private Future<Reply> storeAnswer(ContextPlan plan, JsonObject llm) {
+  /** Settles the tokens the turn reserved and shapes the answer; a stream that ended with nothing fails. */
+  private Answer answer(Answered answered) {
+    ContextPlan plan = answered.plan();
+    JsonObject llm = answered.llm();
     boolean interrupted = "interrupted".equals(llm.getString("outcome"));
     JsonObject usage = llm.getJsonObject("usage");
     limits.settle(bus.owner(), usage.getLong("prompt_tokens") + usage.getLong("completion_tokens") - reservedTokens);
@@ -220,8 +286,8 @@ final class ChatTurn {
     JsonArray toolCalls = llm.getJsonArray("tool_calls");
     if (content.isEmpty() && toolCalls == null) {
       if (interrupted) {
-        return llm.getJsonObject("error") == null ? Future.failedFuture(Problem.badRequest("The client went away"))
-            : Future.failedFuture(Problem.fromJson(llm.getJsonObject("error")));
+        throw llm.getJsonObject("error") == null ? Problem.badRequest("The client went away")
+            : Problem.fromJson(llm.getJsonObject("error"));
       }
       content = " ";
     }
@@ -234,7 +300,6 @@ final class ChatTurn {
     long completion = usage.getLong("completion_tokens");
     JsonObject response = new JsonObject()
         .put("conversation_id", conversationId)
-        .put("user_message", userMessage)
         .put("usage", new JsonObject().put("prompt_tokens", prompt).put("completion_tokens", completion)
             .put("total_tokens", prompt + completion))
         .put("context", new JsonObject().put("strategy", request.strategy().wire())
@@ -242,10 +307,21 @@ final class ChatTurn {
             .put("messages_dropped", plan.dropped())
             .put("prompt_tokens", plan.promptTokens()))
         .put("tool_calls", toolCalls);
-    boolean failedMidStream = interrupted && llm.getJsonObject("error") != null;
+    return new Answer(assistant, response, interrupted && llm.getJsonObject("error") != null);
+  }
+
+  /** A streamed turn's answer, after its stored user message. */
+  private Future<Reply> storeAnswer(Answered answered) {
+    Answer answer;
+    try {
+      answer = answer(answered);
+    } catch (Problem problem) {
+      return Future.failedFuture(problem);
+    }
+    JsonObject response = answer.response().put("user_message", userMessage);
     JsonObject append = new JsonObject().put("conversation_id", conversationId)
-        .put("messages", new JsonArray().add(assistant));
-    if (!failedMidStream) {
+        .put("messages", new JsonArray().add(answer.assistant()));
+    if (!answer.failedMidStream()) {
       // The key is completed with this response in the answer's own transaction.
       append.put("turn_response", response);
     }
@@ -254,13 +330,19 @@ final class ChatTurn {
         : Future.failedFuture(Problem.conflict("Another node took this turn over after this one stopped answering")))
         .compose(stored -> {
       JsonObject message = stored.body().getJsonArray("data").getJsonObject(0);
-      if (failedMidStream) {
-        return Future.failedFuture(Problem.fromJson(llm.getJsonObject("error")));
+      if (answer.failedMidStream()) {
+        return Future.failedFuture(Problem.fromJson(answered.llm().getJsonObject("error")));
       }
-      if (request.strategy() == ContextStrategy.SUMMARY) {
-        summaries.maybeRefresh(bus, conversationId, budget.model(), plan);
-      }
+      refreshSummary(answered.plan());
       return Future.succeededFuture(Reply.ok(response.copy().put("message", message)));
     });
+  }
+
+  /** The summary strategy moves its summary up to the oldest message the turn sent (its user message at the latest). */
+  private void refreshSummary(ContextPlan plan) {
+    if (request.strategy() == ContextStrategy.SUMMARY) {
+      long oldest = plan.oldestSeq() == 0 ? userMessage.getLong("seq") : plan.oldestSeq();
+      summaries.maybeRefresh(bus, conversationId, budget.model(), plan.dropped(), oldest);
+    }
   }
 }

@@ -70,6 +70,11 @@ final class ContextAssembly {
   record Prepared(BusCalls bus, Requests.ChatTurn request, Budget budget, int newCost) {
   }
 
+  /** Tokens counted per message on top of its content. */
+  int perMessage() {
+    return perMessage;
+  }
+
   /** Validates a turn or dry run; throws a Problem (400, 422) before anything is read or written. */
   Prepared prepare(BusEndpoint.Request r, Requests.ChatTurn request) {
     Budget budget = budget(request, catalog.resolve(request.model()));
@@ -106,6 +111,22 @@ final class ContextAssembly {
     });
   }
 
+  /**
+   * The plan of a turn whose user message is not stored yet (it is stored with the answer): the
+   * newest stored messages that fit beside it, exactly what the dry run reports, then the new
+   * message. A turn that starts a conversation reads nothing.
+   */
+  Future<ContextPlan> withNewMessage(BusCalls bus, String conversationId, boolean newConversation,
+                                     Requests.ChatTurn request, Budget budget, int newCost) {
+    JsonObject newest = new JsonObject().put("role", Role.USER.wire()).put("content", request.content())
+        .put("token_count", newCost - perMessage);
+    if (newConversation) {
+      return Future.succeededFuture(ContextPlan.fit(request.system(), budget.systemTokens(), List.of(),
+          budget.room() - newCost, perMessage, 0).plus(newest, newCost));
+    }
+    return read(bus, conversationId, request, budget, newCost, request.lastN() - 1).map(plan -> plan.plus(newest, newCost));
+  }
+
   /** Reads the newest messages that fit {@code budget} less {@code reserved} and plans the prompt. */
   Future<ContextPlan> read(BusCalls bus, String conversationId, Requests.ChatTurn request, Budget budget,
                                           long reserved, int lastN) {
@@ -128,8 +149,14 @@ final class ContextAssembly {
       @SuppressWarnings("unchecked")
       List<JsonObject> messages = (List<JsonObject>) (List<?>) picked.getJsonArray("messages").getList().stream()
           .map(o -> o instanceof JsonObject j ? j : new JsonObject((java.util.Map<String, Object>) o)).toList();
+      long dropped = picked.getLong("dropped");
+      if (request.strategy() == ContextStrategy.LAST_N && lastN <= 0) {
+        // last_n 1 with the new message not stored: the new message takes the only place (the read checked the owner).
+        dropped += messages.size();
+        messages = List.of();
+      }
       long room = budget.room() - reserved - (systemTokens - budget.systemTokens());
-      return ContextPlan.fit(system, systemTokens, messages, Math.max(0, room), perMessage, picked.getLong("dropped"));
+      return ContextPlan.fit(system, systemTokens, messages, Math.max(0, room), perMessage, dropped);
     });
   }
 }

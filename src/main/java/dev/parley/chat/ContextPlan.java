@@ -49,6 +49,13 @@ public record ContextPlan(String system, int systemTokens, List<JsonObject> mess
     return fit(system, systemTokens, messages, messageTokens * 3 / 4, perMessage, dropped);
   }
 
+  /** This plan with a message not stored yet (no id, no seq) as its newest, costing {@code cost} tokens. */
+  public ContextPlan plus(JsonObject newest, int cost) {
+    List<JsonObject> all = new ArrayList<>(messages);
+    all.add(newest);
+    return new ContextPlan(system, systemTokens, all, promptTokens + cost, dropped, perMessage);
+  }
+
   /** The messages as a provider takes them: {role, content}, oldest first. */
   public JsonArray providerMessages() {
     JsonArray out = new JsonArray();
@@ -58,8 +65,9 @@ public record ContextPlan(String system, int systemTokens, List<JsonObject> mess
     return out;
   }
 
-  /** The oldest included seq, or 0 when nothing is included. */
+  /** The oldest included stored message's seq, or 0 when no stored message is included. */
   public long oldestSeq() {
-    return messages.isEmpty() ? 0 : messages.get(0).getLong("seq");
+    Long seq = messages.isEmpty() ? null : messages.get(0).getLong("seq");
+    return seq == null ? 0 : seq;
   }
 }

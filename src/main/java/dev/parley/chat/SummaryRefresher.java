@@ -32,9 +32,9 @@ final class SummaryRefresher {
     this.perMessage = perMessage;
   }
 
-  void maybeRefresh(BusCalls bus, String conversationId, ModelSpec model, ContextPlan plan) {
-    long oldest = plan.oldestSeq();
-    if (plan.dropped() == 0 || oldest <= 1 || !running.add(conversationId)) {
+  /** After a turn that left {@code dropped} messages out and sent none older than {@code oldest}. */
+  void maybeRefresh(BusCalls bus, String conversationId, ModelSpec model, long dropped, long oldest) {
+    if (dropped == 0 || oldest <= 1 || !running.add(conversationId)) {
       return;
     }
     JsonObject query = new JsonObject()

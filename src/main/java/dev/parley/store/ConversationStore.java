@@ -31,9 +31,7 @@ final class ConversationStore {
 
   /** Creates a conversation, with its first messages when given, inside {@code tx}. */
   Future<Reply> create(SqlConnection tx, String owner, String title, JsonObject metadata, List<NewMessage> first) {
-    Tuple params = Tuple.of(UUID.randomUUID(), owner, title, title == null ? "auto" : "user", metadata);
-    return tx.preparedQuery(SqlQueries.insertConversation()).execute(params).compose(rows -> {
-      JsonObject conversation = Rows.conversation(rows.iterator().next());
+    return insert(tx, UUID.randomUUID(), owner, title, metadata).compose(conversation -> {
       if (first.isEmpty()) {
         return Future.succeededFuture(Reply.created(conversation));
       }
@@ -41,6 +39,13 @@ final class ConversationStore {
       return messages.append(tx, owner, id, first)
           .map(appended -> Reply.created(appended.getJsonObject("conversation")));
     });
+  }
+
+  /** Inserts a conversation row with the given id (no messages) inside {@code tx}. */
+  Future<JsonObject> insert(SqlConnection tx, UUID id, String owner, String title, JsonObject metadata) {
+    Tuple params = Tuple.of(id, owner, title, title == null ? "auto" : "user", metadata);
+    return tx.preparedQuery(SqlQueries.insertConversation()).execute(params)
+        .map(rows -> Rows.conversation(rows.iterator().next()));
   }
 
   Future<Reply> get(String owner, UUID id) {

@@ -25,7 +25,7 @@ final class MessageTokens {
   Future<List<NewMessage>> count(List<NewMessage> messages) {
     int chars = 0;
     for (NewMessage m : messages) {
-      chars += m.content().length();
+      chars += m.tokenCount() > 0 ? 0 : m.content().length();
     }
     if (chars <= INLINE_CHARS) {
       return Future.succeededFuture(counted(messages));
@@ -36,7 +36,8 @@ final class MessageTokens {
   private List<NewMessage> counted(List<NewMessage> messages) {
     List<NewMessage> out = new ArrayList<>(messages.size());
     for (NewMessage m : messages) {
-      out.add(m.withTokenCount(counter.count(m.content())));
+      // A chat turn's user message arrives counted: its turn counted it to fit the context.
+      out.add(m.tokenCount() > 0 ? m : m.withTokenCount(counter.count(m.content())));
     }
     return out;
   }

@@ -264,30 +264,60 @@ public final class StoreVerticle extends VerticleBase {
 
   /**
    * A chat turn's own append, under the attempt that holds the turn's idempotency key, in one
-   * transaction with the key's bookkeeping: the user message records the turn's progress (a retry
-   * that takes over resumes from it); the answer completes the key with the turn's response
-   * ({@code turn_response} with the stored answer as its message). Answers are stored whole: the
-   * model's output is bounded by max_tokens, not by the input limit on what clients send.
+   * transaction with the key's bookkeeping. A turn commits once, after the model answered: its user
+   * message and the answer together ({@code messages} holds both, the user message first, counted
+   * already), creating the conversation first when the turn starts one ({@code new_conversation}
+   * with the id the turn chose), and completing the key with the turn's response
+   * ({@code turn_response}, to which the stored messages are added); or, when the model failed, the
+   * user message alone with the failure as the key's answer ({@code turn_failure}). A streamed turn
+   * stores its user message first (its first event announces it to every follower), recording the
+   * turn's progress so a retry that takes over resumes from it, and its answer later. Answers are
+   * stored whole: the model's output is bounded by max_tokens, not by the input limit on what
+   * clients send.
    */
   private Future<Reply> appendForTurn(BusEndpoint.Request r) {
     String owner = r.user();
     UUID conversationId = Ids.member(r.body().getValue("conversation_id"), "conversation_id");
+    boolean create = r.body().getBoolean("new_conversation", false);
     String key = r.header(BusHeaders.IDEMPOTENCY_KEY);
     UUID attempt = key == null ? null : Ids.member(r.header(BusHeaders.TURN_ATTEMPT), "turn-attempt");
     List<NewMessage> batch = rules.answerMessages(r.body().getValue("messages"), "/messages");
     JsonObject turnResponse = r.body().getJsonObject("turn_response");
+    JsonObject turnFailure = r.body().getJsonObject("turn_failure");
     Committed committed = new Committed();
-    return tokens.count(batch).compose(counted -> pool.withTransaction(tx -> messages.append(tx, owner, conversationId, counted)
+    return tokens.count(batch).compose(counted -> pool.withTransaction(tx -> (create
+            ? conversations.insert(tx, conversationId, owner, null, new JsonObject()).mapEmpty()
+            : Future.succeededFuture())
+        .compose(v -> messages.append(tx, owner, conversationId, counted))
         .map(committed::hold)
         .compose(appended -> {
-          JsonObject first = appended.getJsonArray("messages").getJsonObject(0);
-          Future<?> bookkeeping = key == null ? Future.succeededFuture() : turnResponse == null
-              ? idempotent.progress(tx, owner, key, attempt, new JsonObject()
-                  .put("conversation_id", conversationId.toString()).put("user_message", first))
-              : idempotent.complete(tx, owner, key, attempt, Reply.ok(turnResponse.copy().put("message", first)));
+          JsonArray stored = appended.getJsonArray("messages");
+          JsonObject first = stored.getJsonObject(0);
+          Future<?> bookkeeping;
+          if (key == null) {
+            bookkeeping = Future.succeededFuture();
+          } else if (turnResponse != null) {
+            JsonObject response = turnResponse.copy().put("message", stored.getJsonObject(stored.size() - 1));
+            if (stored.size() > 1) {
+              response.put("user_message", first);
+            }
+            bookkeeping = idempotent.complete(tx, owner, key, attempt, Reply.ok(response));
+          } else if (turnFailure != null) {
+            bookkeeping = idempotent.complete(tx, owner, key, attempt, new Reply(turnFailure.getInteger("status"),
+                turnFailure.getJsonObject("response"), false));
+          } else {
+            bookkeeping = idempotent.progress(tx, owner, key, attempt, new JsonObject()
+                .put("conversation_id", conversationId.toString()).put("user_message", first));
+          }
           return bookkeeping.map(done -> Reply.created(MessageStore.listOf(appended)));
         })))
         .compose(reply -> invalidated(owner, conversationId, reply))
+        .andThen(ar -> {
+          if (create && ar.succeeded()) {
+            metrics.conversationCreated();
+            Audit.record("create", owner, conversationId.toString(), r.requestId());
+          }
+        })
         .andThen(appended(r, conversationId, committed));
   }
 

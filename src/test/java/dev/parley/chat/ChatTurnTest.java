@@ -183,6 +183,66 @@ class ChatTurnTest {
     assertEquals(422, carol.post("/v1/chat", new JsonObject().put("message", "another"), "turn-1").statusCode());
   }
 
+  /** How many transactions wrote the conversation's row, its messages and the user's idempotency key. */
+  private static long writers(String conversation, String owner, String key) {
+    return server.sqlLong("SELECT count(DISTINCT x) FROM ("
+        + "SELECT xmin::text AS x FROM messages WHERE conversation_id = '" + conversation + "'"
+        + " UNION ALL SELECT xmin::text FROM conversations WHERE id = '" + conversation + "'"
+        + " UNION ALL SELECT xmin::text FROM idempotency_keys WHERE owner = '" + owner + "' AND key = '" + key + "') t");
+  }
+
+  @Test
+  @DisplayName("A turn commits once after the model answers: conversation, user message, answer and key in one "
+      + "transaction; a failed model call keeps the user message alone, with the failure as the key's answer")
+  void oneCommitPerTurn() {
+    Http erin = Http.as(server, "erin-one-commit");
+    HttpResponse<Buffer> first = erin.post("/v1/chat", new JsonObject().put("message", "start something"), "commit-1");
+    assertEquals(200, first.statusCode(), first.bodyAsString());
+    String conversation = first.bodyAsJsonObject().getString("conversation_id");
+    assertEquals(1, writers(conversation, "erin-one-commit", "commit-1"), "the new conversation's turn");
+
+    HttpResponse<Buffer> second = erin.post("/v1/chat", new JsonObject().put("conversation_id", conversation)
+        .put("message", "and go on"), "commit-2");
+    assertEquals(200, second.statusCode(), second.bodyAsString());
+    assertEquals(3L, second.bodyAsJsonObject().getJsonObject("user_message").getLong("seq"));
+    assertEquals(1, server.sqlLong("SELECT count(DISTINCT x) FROM (SELECT xmin::text AS x FROM messages WHERE conversation_id = '"
+        + conversation + "' AND seq > 2 UNION ALL SELECT xmin::text FROM conversations WHERE id = '" + conversation
+        + "' UNION ALL SELECT xmin::text FROM idempotency_keys WHERE owner = 'erin-one-commit' AND key = 'commit-2') t"),
+        "the second turn's messages, the counters and the key");
+
+    fake.then(call -> call.status(400, null, new JsonObject().put("error", new JsonObject().put("message", "no"))));
+    HttpResponse<Buffer> failed = erin.post("/v1/chat", new JsonObject().put("conversation_id", conversation)
+        .put("message", "this one fails"), "commit-3");
+    assertTrue(failed.statusCode() >= 400, failed.bodyAsString());
+    JsonArray history = erin.get("/v1/conversations/" + conversation + "/messages").bodyAsJsonObject().getJsonArray("data");
+    assertEquals(5, history.size(), history.encode());
+    assertEquals("this one fails", history.getJsonObject(4).getString("content"));
+    assertEquals(1, server.sqlLong("SELECT count(DISTINCT x) FROM (SELECT xmin::text AS x FROM messages WHERE conversation_id = '"
+        + conversation + "' AND seq = 5 UNION ALL SELECT xmin::text FROM idempotency_keys WHERE owner = 'erin-one-commit'"
+        + " AND key = 'commit-3') t"), "the user message and the failure under the key");
+    HttpResponse<Buffer> replay = erin.post("/v1/chat", new JsonObject().put("conversation_id", conversation)
+        .put("message", "this one fails"), "commit-3");
+    assertEquals(failed.statusCode(), replay.statusCode());
+    assertEquals(failed.bodyAsJsonObject().getString("type"), replay.bodyAsJsonObject().getString("type"));
+    assertEquals(5, erin.get("/v1/conversations/" + conversation).bodyAsJsonObject().getInteger("message_count"));
+  }
+
+  @Test
+  @DisplayName("A turn that fails before the model is called writes nothing and leaves its key free")
+  void failureBeforeTheModelWritesNothing() {
+    Http frank = Http.as(server, "frank-nothing");
+    String conversation = Http.as(server, "grace-owner").post("/v1/conversations", new JsonObject())
+        .bodyAsJsonObject().getString("id");
+    HttpResponse<Buffer> foreign = frank.post("/v1/chat", new JsonObject().put("conversation_id", conversation)
+        .put("message", "not mine"), "nothing-1");
+    assertEquals(404, foreign.statusCode(), foreign.bodyAsString());
+    assertEquals(0, fake.calls().size());
+    assertEquals(0, server.sqlLong("SELECT count(*) FROM messages WHERE conversation_id = '" + conversation + "'"));
+    assertEquals(0, server.sqlLong("SELECT count(*) FROM idempotency_keys WHERE owner = 'frank-nothing'"));
+    HttpResponse<Buffer> reused = frank.post("/v1/chat", new JsonObject().put("message", "mine now"), "nothing-1");
+    assertEquals(200, reused.statusCode(), "the key is free for another request: " + reused.bodyAsString());
+  }
+
   @Test
   @DisplayName("Bad chat input is a 400 problem and calls nobody")
   void badInput() {

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Checkpoint;
@@ -66,17 +67,21 @@ class ChatVerticleTest {
   @DisplayName("A store that fails without a problem, or answers garbage: the turn answers 500 at once")
   void storeMisbehaves(Vertx vertx, VertxTestContext test) {
     Checkpoint answered = test.checkpoint(2);
-    vertx.eventBus().consumer(Addresses.CONVERSATIONS_CREATE, msg -> msg.fail(500, "not a problem document"));
-    turn(vertx, new JsonObject().put("message", "hello")).onComplete(test.failing(e -> test.verify(() -> {
+    String conversation = UUID.randomUUID().toString();
+    MessageConsumer<Object> failing = vertx.eventBus().consumer(dev.parley.bus.InternalAddresses.MESSAGES_CONTEXT,
+        msg -> msg.fail(500, "not a problem document"));
+    turn(vertx, new JsonObject().put("message", "hello").put("conversation_id", conversation))
+        .onComplete(test.failing(e -> test.verify(() -> {
       assertEquals(500, status(e));
       answered.flag();
-      String conversation = UUID.randomUUID().toString();
-      vertx.eventBus().consumer(dev.parley.bus.InternalAddresses.TURN_APPEND, msg -> msg.reply("not json"));
-      turn(vertx, new JsonObject().put("message", "hello").put("conversation_id", conversation))
-          .onComplete(test.failing(e2 -> test.verify(() -> {
-            assertEquals(500, status(e2), e2.getMessage());
-            answered.flag();
-          })));
+      failing.unregister().onComplete(v -> {
+        vertx.eventBus().consumer(dev.parley.bus.InternalAddresses.MESSAGES_CONTEXT, msg -> msg.reply("not json"));
+        turn(vertx, new JsonObject().put("message", "hello").put("conversation_id", conversation))
+            .onComplete(test.failing(e2 -> test.verify(() -> {
+              assertEquals(500, status(e2), e2.getMessage());
+              answered.flag();
+            })));
+      });
     })));
   }
 
@@ -84,7 +89,10 @@ class ChatVerticleTest {
   @DisplayName("Invalid turns and dry runs are 400 problems before any store address is called")
   void invalidBeforeAnyCall(Vertx vertx, VertxTestContext test) {
     AtomicInteger storeCalls = new AtomicInteger();
-    vertx.eventBus().consumer(Addresses.CONVERSATIONS_CREATE, msg -> storeCalls.incrementAndGet());
+    for (String store : new String[] {Addresses.CONVERSATIONS_CREATE, dev.parley.bus.InternalAddresses.MESSAGES_CONTEXT,
+        dev.parley.bus.InternalAddresses.TURN_APPEND}) {
+      vertx.eventBus().consumer(store, msg -> storeCalls.incrementAndGet());
+    }
     Checkpoint answered = test.checkpoint(4);
     for (JsonObject bad : new JsonObject[] {
         new JsonObject(),
