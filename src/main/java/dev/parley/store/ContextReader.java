@@ -21,7 +21,7 @@ import java.util.UUID;
  */
 final class ContextReader {
 
-  private static final int FIRST_PAGE = 32;
+  private static final int FIRST_PAGE = 64;
   private static final int MAX_PAGE = 256;
 
   private final Pool pool;
@@ -42,19 +42,28 @@ final class ContextReader {
     int overhead = query.getInteger("per_message_tokens", 0);
     int maxMessages = query.getInteger("max_messages", 0);
     boolean useSummary = query.getBoolean("use_summary", false);
-    return pool.preparedQuery(SqlQueries.contextHead()).execute(Tuple.of(conversationId, owner)).compose(rows -> {
+    Long belowSeq = query.getLong("below_seq");
+    // The conversation's head and its first page in one statement: one round trip for most turns.
+    return pool.preparedQuery(SqlQueries.contextFirstPage())
+        .execute(Tuple.of(conversationId, owner, belowSeq, useSummary, FIRST_PAGE)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.failedFuture(Problem.notFound("The conversation"));
       }
       Row head = rows.iterator().next();
       String summary = useSummary ? head.getString("summary") : null;
       long lower = summary == null ? 0 : head.getLong("summary_upto_seq");
+      long lastSeq = head.getLong("last_seq");
+      long below = belowSeq == null ? lastSeq + 1 : belowSeq;
       Picked picked = new Picked(budget, overhead, maxMessages);
-      long below = query.getLong("below_seq", head.getLong("last_seq") + 1);
-      return collect(conversationId, below, lower, FIRST_PAGE, picked).map(done -> {
+      List<Row> firstPage = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        if (row.getUUID("id") != null) {
+          firstPage.add(row);
+        }
+      }
+      return pick(conversationId, firstPage, below, lower, FIRST_PAGE, picked).map(done -> {
         List<JsonObject> oldestFirst = new ArrayList<>(picked.messages);
         Collections.reverse(oldestFirst);
-        long lastSeq = head.getLong("last_seq");
         return Reply.ok(new JsonObject()
             .put("messages", new JsonArray(new ArrayList<>(oldestFirst)))
             .put("prompt_tokens", picked.used)
@@ -104,21 +113,24 @@ final class ContextReader {
     }
   }
 
-  private Future<Void> collect(UUID conversationId, long below, long above, int pageSize, Picked picked) {
-    return pool.preparedQuery(SqlQueries.contextPage()).execute(Tuple.of(conversationId, below, above, pageSize))
-        .compose(rows -> {
-          long lowest = below;
-          for (Row row : rows) {
-            if (!picked.offer(row)) {
-              return Future.succeededFuture();
-            }
-            lowest = row.getLong("seq");
-          }
-          if (rows.size() < pageSize) {
-            picked.stoppedBy = "start";
-            return Future.succeededFuture();
-          }
-          return collect(conversationId, lowest, above, Math.min(MAX_PAGE, pageSize * 2), picked);
-        });
+  /** Offers a page (newest first, read below {@code below}) and reads the next, twice as large, while all fit. */
+  private Future<Void> pick(UUID conversationId, Iterable<Row> rows, long below, long above, int pageSize, Picked picked) {
+    long lowest = below;
+    int read = 0;
+    for (Row row : rows) {
+      read++;
+      if (!picked.offer(row)) {
+        return Future.succeededFuture();
+      }
+      lowest = row.getLong("seq");
+    }
+    if (read < pageSize) {
+      picked.stoppedBy = "start";
+      return Future.succeededFuture();
+    }
+    long next = lowest;
+    int nextSize = Math.min(MAX_PAGE, pageSize * 2);
+    return pool.preparedQuery(SqlQueries.contextPage()).execute(Tuple.of(conversationId, next, above, nextSize))
+        .compose(page -> pick(conversationId, page, next, above, nextSize, picked));
   }
 }

@@ -157,9 +157,18 @@ final class SqlQueries {
   }
 
   /** The conversation's summary state, and whether it is the owner's. */
-  static String contextHead() {
-    return "SELECT summary, summary_upto_seq, last_seq, message_count FROM conversations "
-        + "WHERE id = $1 AND owner = $2 AND deleted_at IS NULL";
+  /**
+   * A context read's first statement: the conversation's head (no row: not the owner's, or gone) and
+   * the newest $5 messages below seq $3 (null: all) and above the summary when $4 asks for it; a
+   * conversation without such messages gives one row whose message columns are null.
+   */
+  static String contextFirstPage() {
+    return "SELECT c.summary, c.summary_upto_seq, c.last_seq, m.id, m.seq, m.role, m.content, m.token_count "
+        + "FROM conversations c LEFT JOIN LATERAL (SELECT id, seq, role, content, token_count FROM messages "
+        + "WHERE conversation_id = c.id AND seq < coalesce($3::bigint, c.last_seq + 1) "
+        + "AND seq > CASE WHEN $4::boolean AND c.summary IS NOT NULL THEN c.summary_upto_seq ELSE 0 END "
+        + "ORDER BY seq DESC LIMIT $5) m ON true "
+        + "WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL ORDER BY m.seq DESC";
   }
 
   /** Newest first, below seq $2 and above seq $3, for context assembly: only the columns it needs. */

@@ -126,6 +126,36 @@ class ContextAssemblyTest {
   }
 
   @Test
+  @DisplayName("A context longer than one read page: every stored message goes, in order, once; last_n 1 sends the new message alone")
+  void contextAcrossPages() {
+    Http bob = Http.as(server, "bob-context-pages");
+    String id = bob.newConversation();
+    int stored = 300; // the first read takes 64 messages, the next ones 128 and 256
+    for (int batch = 0; batch < stored / 20; batch++) {
+      JsonArray messages = new JsonArray();
+      for (int i = 0; i < 20; i++) {
+        int n = batch * 20 + i + 1;
+        messages.add(new JsonObject().put("role", n % 2 == 1 ? "user" : "assistant").put("content", "message " + n));
+      }
+      assertEquals(201, bob.post("/v1/conversations/" + id + "/messages", new JsonObject().put("messages", messages))
+          .statusCode());
+    }
+    HttpResponse<Buffer> turn = bob.post("/v1/chat", new JsonObject().put("conversation_id", id).put("message", "and now?"));
+    assertEquals(200, turn.statusCode(), turn.bodyAsString());
+    JsonArray sent = fake.lastCall().messages();
+    assertEquals(stored + 1, sent.size());
+    for (int n = 1; n <= stored; n++) {
+      assertEquals("message " + n, sent.getJsonObject(n - 1).getString("content"));
+    }
+    assertEquals("and now?", sent.getJsonObject(stored).getString("content"));
+    assertEquals(stored + 1, turn.bodyAsJsonObject().getJsonObject("context").getInteger("messages_included"));
+
+    bob.post("/v1/chat", new JsonObject().put("conversation_id", id).put("message", "alone")
+        .put("context", new JsonObject().put("strategy", "last_n").put("last_n", 1)));
+    assertEquals(new JsonArray().add(new JsonObject().put("role", "user").put("content", "alone")), fake.lastCall().messages());
+  }
+
+  @Test
   @DisplayName("last_n sends only the newest n messages")
   void lastN() {
     List<String> ids = new ArrayList<>();
