@@ -12,6 +12,7 @@ import dev.parley.llm.LlmVerticle;
 import dev.parley.model.ModelCatalog;
 import dev.parley.ops.NodeState;
 import dev.parley.store.CallLogVerticle;
+import dev.parley.store.MaintenanceVerticle;
 import dev.parley.store.StoreVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -119,6 +120,7 @@ public final class ParleyServer {
     vertx.executeBlocking(() -> Migrations.migrate(DatabaseUrl.parse(resolved.string("pg.url"))))
         .compose(migrated -> deployBackend(StoreVerticle.class, json, storeInstances))
         .compose(v -> deployBackend(CallLogVerticle.class, json, 1))
+        .compose(v -> deployBackend(MaintenanceVerticle.class, json, 1))
         .compose(v -> deployBackend(LlmVerticle.class, json, 1))
         .compose(v -> deployBackend(ChatVerticle.class, json, 1))
         .onSuccess(v -> {

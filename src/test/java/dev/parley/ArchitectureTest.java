@@ -34,11 +34,13 @@ class ArchitectureTest {
     ALLOWED.put("", Set.of("cli", "cluster", "config", "db", "bus", "http", "chat", "store", "llm", "model", "ops"));
     ALLOWED.put("cluster", Set.of("config"));
     ALLOWED.put("cli", Set.of("config", "http"));
-    ALLOWED.put("http", Set.of("bus", "config", "ops"));
-    ALLOWED.put("chat", Set.of("bus", "config", "model", "limits", "cache", "ops"));
+    ALLOWED.put("http", Set.of("auth", "bus", "config", "ops"));
+    ALLOWED.put("chat", Set.of("auth", "bus", "config", "model", "limits", "cache", "ops"));
     ALLOWED.put("llm", Set.of("llm.provider", "bus", "config", "model", "limits", "cache", "resilience", "ops"));
     ALLOWED.put("llm.provider", Set.of("model"));
-    ALLOWED.put("store", Set.of("bus", "cache", "db", "model", "config", "ops"));
+    ALLOWED.put("store", Set.of("archive", "auth", "bus", "cache", "db", "model", "config", "ops"));
+    ALLOWED.put("archive", Set.of());
+    ALLOWED.put("auth", Set.of());
     ALLOWED.put("limits", Set.of("cache", "bus", "ops"));
     ALLOWED.put("cache", Set.of("resilience", "ops", "config"));
     ALLOWED.put("model", Set.of("bus"));

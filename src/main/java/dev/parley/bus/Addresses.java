@@ -17,7 +17,14 @@ public final class Addresses {
   public static final String CONVERSATIONS_FOLLOW = "parley.conversations.follow";
   public static final String MESSAGES_APPEND = "parley.messages.append";
   public static final String MESSAGES_LIST = "parley.messages.list";
+  public static final String MESSAGES_GET = "parley.messages.get";
+  public static final String MESSAGES_UPDATE = "parley.messages.update";
+  public static final String MESSAGES_DELETE = "parley.messages.delete";
   public static final String USERS_ERASE = "parley.users.erase";
+  /** Moves an anonymous principal's conversations to the user: {anonymous_token}. */
+  public static final String USERS_CLAIM = "parley.users.claim";
+  /** Imports the records of an export (NDJSON lines over HTTP): {records: [...]}. */
+  public static final String USERS_IMPORT = "parley.users.import";
   public static final String CHAT_TURN = "parley.chat.turn";
   public static final String CHAT_CONTEXT = "parley.chat.context";
 

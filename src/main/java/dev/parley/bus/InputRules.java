@@ -18,11 +18,12 @@ import java.util.Set;
 public final class InputRules {
 
   /** The members of a message a client sends (MessageInput in openapi.yaml). */
-  private static final Set<String> MESSAGE_FIELDS = Set.of("role", "content", "sources", "metadata", "tool_calls");
+  private static final Set<String> MESSAGE_FIELDS = Set.of("role", "content", "sources", "selected_text", "metadata",
+      "tool_calls");
   /** A turn's answer also names its model and how it ended. */
   /** A turn's own messages (internal): also the model and status of an answer, and a count the turn already took. */
-  private static final Set<String> ANSWER_FIELDS = Set.of("role", "content", "sources", "metadata", "tool_calls",
-      "model", "status", "token_count");
+  private static final Set<String> ANSWER_FIELDS = Set.of("role", "content", "sources", "selected_text", "metadata",
+      "tool_calls", "model", "status", "token_count");
 
   private final Limits limits;
 
@@ -128,6 +129,25 @@ public final class InputRules {
     return messages(value, pointer, min, false);
   }
 
+  /**
+   * A message of an import (a Message object as exported): what a turn's messages may carry; the
+   * exported members that Parley assigns itself (id, seq, token_count, ...) are taken and ignored.
+   */
+  public NewMessage importedMessage(Object value, String pointer) {
+    if (value instanceof JsonObject m) {
+      JsonObject kept = m.copy();
+      for (String assigned : IMPORT_IGNORED) {
+        kept.remove(assigned);
+      }
+      kept.remove("token_count");
+      return message(kept, pointer, true);
+    }
+    return message(value, pointer, true);
+  }
+
+  /** Members of an exported message that an import does not take over. */
+  private static final Set<String> IMPORT_IGNORED = Set.of("id", "object", "conversation_id", "seq", "created_at");
+
   /** A model's answer, stored whole: every rule but the content limit, which is for what clients send. */
   public List<NewMessage> answerMessages(Object value, String pointer) {
     return messages(value, pointer, 1, true);
@@ -181,8 +201,22 @@ public final class InputRules {
       throw Problem.invalid(pointer + "/token_count", "token_count must be a non-negative integer");
     }
     return new NewMessage(r, text, counted == null ? 0 : (Integer) counted, (String) model,
-        optionalArray(m, "sources", pointer),
+        optionalArray(m, "sources", pointer), selectedText(m.getValue("selected_text"), pointer + "/selected_text"),
         metadata(m.getValue("metadata"), pointer + "/metadata"), toolCalls, status);
+  }
+
+  /** The text the user had selected: a string within the content limit, or null. */
+  public String selectedText(Object value, String pointer) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String text)) {
+      throw Problem.invalid(pointer, "selected_text must be a string or null");
+    }
+    if (text.length() > limits.contentChars()) {
+      throw Problem.invalid(pointer, "selected_text must be at most " + limits.contentChars() + " characters");
+    }
+    return text;
   }
 
   private static JsonArray optionalArray(JsonObject m, String field, String pointer) {

@@ -19,6 +19,8 @@ public final class InternalAddresses {
   public static final String EVENTS_PREFIX = PREFIX + "events.";
   /** Store: a newer rolling summary of a conversation. */
   public static final String CONVERSATIONS_SUMMARY = PREFIX + "conversations.summary";
+  /** Retires a conversation's cache entries (user header: its owner): {id} → 204. */
+  public static final String CONVERSATIONS_INVALIDATE = PREFIX + "conversations.invalidate";
   /** Store: a chat turn's idempotency key, claimed under a lease for one attempt. */
   public static final String IDEMPOTENCY_CLAIM = PREFIX + "idempotency.claim";
   public static final String IDEMPOTENCY_COMPLETE = PREFIX + "idempotency.complete";
@@ -37,6 +39,8 @@ public final class InternalAddresses {
   public static final String TURN_CANCEL_PREFIX = PREFIX + "turns.cancel.";
   /** Store: whether the database answers (readiness). */
   public static final String STORE_HEALTH = PREFIX + "store.health";
+  /** Runs the maintenance job now (if no node runs it): {} → {ran, conversations, messages, anonymous_users}. */
+  public static final String MAINTENANCE_RUN = PREFIX + "maintenance.run";
   /** LLM: one completion against a model named in the request. */
   public static final String LLM_COMPLETE = PREFIX + "llm.complete";
   /** Store: one provider call attempt for the call log (fire and forget). */

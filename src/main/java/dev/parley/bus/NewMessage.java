@@ -3,17 +3,21 @@ package dev.parley.bus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** A message about to be appended, validated by {@link InputRules}; the store fills in its token count. */
+/**
+ * A message about to be appended, validated by {@link InputRules}; the store fills in its token count.
+ * {@code selectedText} is the text the user had selected when writing it (null: none).
+ */
 public record NewMessage(Role role, String content, int tokenCount, String model,
-                         JsonArray sources, JsonObject metadata, JsonArray toolCalls, MessageStatus status) {
+                         JsonArray sources, String selectedText, JsonObject metadata, JsonArray toolCalls,
+                         MessageStatus status) {
 
   public NewMessage withTokenCount(int count) {
-    return new NewMessage(role, content, count, model, sources, metadata, toolCalls, status);
+    return new NewMessage(role, content, count, model, sources, selectedText, metadata, toolCalls, status);
   }
 
   /** A message as a client sends it: role and content, nothing else. */
   public static NewMessage of(Role role, String content) {
-    return new NewMessage(role, content, 0, null, null, new JsonObject(), null, MessageStatus.COMPLETE);
+    return new NewMessage(role, content, 0, null, null, null, new JsonObject(), null, MessageStatus.COMPLETE);
   }
 
   /** The request form (MessageInput in openapi.yaml); model and status only for a turn's answer. */
@@ -21,6 +25,9 @@ public record NewMessage(Role role, String content, int tokenCount, String model
     JsonObject json = new JsonObject().put("role", role.wire()).put("content", content);
     if (sources != null) {
       json.put("sources", sources);
+    }
+    if (selectedText != null) {
+      json.put("selected_text", selectedText);
     }
     if (metadata != null && !metadata.isEmpty()) {
       json.put("metadata", metadata);

@@ -44,6 +44,11 @@ public final class Problem extends RuntimeException {
         .put("rate_limit", new JsonObject().put("limit", limit).put("remaining", remaining).put("reset", resetSeconds)));
   }
 
+  /** The validation errors ({pointer, detail}), or null. */
+  public JsonArray errors() {
+    return errors;
+  }
+
   public JsonObject extensions() {
     return extensions == null ? new JsonObject() : extensions;
   }

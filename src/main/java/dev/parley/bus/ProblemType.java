@@ -23,6 +23,10 @@ public enum ProblemType {
   URI_TOO_LONG(414, "uri-too-long", "URI Too Long"),
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported Media Type"),
   UNPROCESSABLE(422, "unprocessable", "Unprocessable Content"),
+  /** An anonymous token that was valid once, but has expired: it can no longer be claimed. */
+  ANONYMOUS_TOKEN_EXPIRED(422, "anonymous-token-expired", "Anonymous Token Expired"),
+  /** Another user claimed this anonymous principal already. */
+  ALREADY_CLAIMED(409, "already-claimed", "Already Claimed"),
   CONTEXT_TOO_LONG(422, "context-too-long", "Context Too Long"),
   RATE_LIMITED(429, "rate-limited", "Too Many Requests"),
   HEADERS_TOO_LARGE(431, "headers-too-large", "Request Header Fields Too Large"),

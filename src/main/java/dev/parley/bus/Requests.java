@@ -3,6 +3,7 @@ package dev.parley.bus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -145,6 +146,42 @@ public final class Requests {
     }
   }
 
+  /** parley.messages.get and parley.messages.delete: {conversation_id, message_id}. */
+  public record MessageRef(UUID conversationId, UUID messageId) {
+
+    private static final Set<String> FIELDS = Set.of("conversation_id", "message_id");
+
+    public static MessageRef fromJson(JsonObject body) {
+      Fields.only(body, "", FIELDS);
+      return new MessageRef(Fields.uuid(body, "conversation_id", true), Fields.uuid(body, "message_id", true));
+    }
+
+    public JsonObject toJson() {
+      return new JsonObject().put("conversation_id", conversationId.toString()).put("message_id", messageId.toString());
+    }
+  }
+
+  /** parley.messages.update: {conversation_id, message_id, metadata} — the message's metadata, replaced whole. */
+  public record UpdateMessage(UUID conversationId, UUID messageId, JsonObject metadata) {
+
+    private static final Set<String> FIELDS = Set.of("conversation_id", "message_id", "metadata");
+
+    public static UpdateMessage fromJson(JsonObject body, InputRules rules) {
+      Fields.only(body, "", FIELDS);
+      UUID conversation = Fields.uuid(body, "conversation_id", true);
+      UUID message = Fields.uuid(body, "message_id", true);
+      if (body.getValue("metadata") == null) {
+        throw Problem.invalid("/metadata", "metadata is required");
+      }
+      return new UpdateMessage(conversation, message, rules.metadata(body.getValue("metadata"), "/metadata"));
+    }
+
+    public JsonObject toJson() {
+      return new JsonObject().put("conversation_id", conversationId.toString()).put("message_id", messageId.toString())
+          .put("metadata", metadata);
+    }
+  }
+
   /** parley.messages.list: {conversation_id, limit?, order? (asc), after?, before?}. */
   public record ListMessages(UUID conversationId, int limit, ListOrder order, UUID after, UUID before) {
 
@@ -164,18 +201,19 @@ public final class Requests {
   }
 
   /**
-   * parley.chat.turn — {conversation_id?, message: string | {content, sources?, metadata?}, model?,
+   * parley.chat.turn — {conversation_id?, message: string | {content, sources?, selected_text?, metadata?}, model?,
    * system?, max_output_tokens?, context?: {strategy?, last_n?, max_prompt_tokens?}} — and
    * parley.chat.context, the same without a required message and with the conversation_id
    * required. Streaming on the bus is asked for with the stream-address header, not a member.
    */
-  public record ChatTurn(UUID conversationId, String content, JsonArray sources, JsonObject metadata, String model,
+  public record ChatTurn(UUID conversationId, String content, JsonArray sources, String selectedText,
+                         JsonObject metadata, String model,
                          String system, Integer maxOutputTokens, ContextStrategy strategy, int lastN,
                          Integer maxPromptTokens) {
 
     private static final Set<String> FIELDS = Set.of("conversation_id", "message", "model", "system",
         "max_output_tokens", "context");
-    private static final Set<String> MESSAGE_FIELDS = Set.of("content", "sources", "metadata");
+    private static final Set<String> MESSAGE_FIELDS = Set.of("content", "sources", "selected_text", "metadata");
     private static final Set<String> CONTEXT_FIELDS = Set.of("strategy", "last_n", "max_prompt_tokens");
 
     /** A chat turn: the message is required, the conversation is optional (absent: a new one). */
@@ -197,6 +235,7 @@ public final class Requests {
       Object message = body.getValue("message");
       String content;
       JsonArray sources = null;
+      String selectedText = null;
       JsonObject metadata = null;
       if (message instanceof String s) {
         content = s;
@@ -207,6 +246,7 @@ public final class Requests {
         }
         content = s;
         sources = Fields.array(m, "sources", "/message/sources");
+        selectedText = rules.selectedText(m.getValue("selected_text"), "/message/selected_text");
         if (m.getValue("metadata") != null) {
           metadata = rules.metadata(m.getValue("metadata"), "/message/metadata");
         }
@@ -238,14 +278,15 @@ public final class Requests {
       }
       Integer maxPrompt = Fields.integer(context, "max_prompt_tokens", "/context/max_prompt_tokens", 1,
           Integer.MAX_VALUE);
-      return new ChatTurn(conversation, content, sources, metadata, Fields.string(body, "model", "/model"), system,
+      return new ChatTurn(conversation, content, sources, selectedText, metadata, Fields.string(body, "model", "/model"),
+          system,
           maxOutput, strategy, lastN == null ? 0 : lastN, maxPrompt);
     }
 
     /** The user message as the store takes it. */
     public NewMessage userMessage() {
-      return new NewMessage(Role.USER, content, 0, null, sources, metadata == null ? new JsonObject() : metadata, null,
-          MessageStatus.COMPLETE);
+      return new NewMessage(Role.USER, content, 0, null, sources, selectedText,
+          metadata == null ? new JsonObject() : metadata, null, MessageStatus.COMPLETE);
     }
 
     public JsonObject toJson() {
@@ -257,6 +298,9 @@ public final class Requests {
         JsonObject message = new JsonObject().put("content", content);
         if (sources != null) {
           message.put("sources", sources);
+        }
+        if (selectedText != null) {
+          message.put("selected_text", selectedText);
         }
         if (metadata != null) {
           message.put("metadata", metadata);
@@ -278,6 +322,126 @@ public final class Requests {
   }
 
   /** parley.users.erase: an empty body; the user in the header loses everything Parley holds for them. */
+  /** parley.users.claim: {anonymous_token} — the token of the anonymous principal to take over. */
+  public record ClaimAnonymous(String anonymousToken) {
+
+    private static final Set<String> FIELDS = Set.of("anonymous_token");
+
+    public static ClaimAnonymous fromJson(JsonObject body) {
+      Fields.only(body, "", FIELDS);
+      String token = Fields.string(body, "anonymous_token", "/anonymous_token");
+      if (token == null || token.isEmpty() || token.length() > 4096) {
+        throw Problem.invalid("/anonymous_token", "anonymous_token is required (the anonymous principal's token)");
+      }
+      return new ClaimAnonymous(token);
+    }
+
+    public JsonObject toJson() {
+      return new JsonObject().put("anonymous_token", anonymousToken);
+    }
+  }
+
+  /**
+   * parley.users.import: {records: [...]}, the lines of an export in order — an optional
+   * {type: "export"} header, then each {type: "conversation", conversation: {id, title?, metadata?,
+   * archived?, created_at?}} followed by its {type: "message", message: {...}} lines, and an optional
+   * {type: "end"}. Every record is checked before anything is written; a bad one is a 400 that
+   * names its line (its index + 1).
+   */
+  public record ImportRecords(List<ImportedConversation> conversations) {
+
+    /** One conversation to import: its id in the export, what it holds, its messages in order. */
+    public record ImportedConversation(String sourceId, String title, JsonObject metadata, boolean archived,
+                                       java.time.OffsetDateTime createdAt, List<NewMessage> messages,
+                                       List<java.time.OffsetDateTime> messageTimes) {
+    }
+
+    private static final Set<String> FIELDS = Set.of("records");
+    private static final Set<String> RECORD_FIELDS = Set.of("type", "conversation", "message", "format", "user_id",
+        "exported_at", "conversations", "messages");
+    private static final Set<String> CONVERSATION_FIELDS = Set.of("id", "object", "title", "metadata", "archived",
+        "message_count", "total_tokens", "created_at", "updated_at");
+
+    public static ImportRecords fromJson(JsonObject body, InputRules rules, int maxRecords) {
+      Fields.only(body, "", FIELDS);
+      if (!(body.getValue("records") instanceof JsonArray records) || records.isEmpty()) {
+        throw Problem.invalid("/records", "records must be a non-empty array (the lines of an export)");
+      }
+      if (records.size() > maxRecords) {
+        throw Problem.invalid("/records", "an import holds at most " + maxRecords + " lines");
+      }
+      List<ImportedConversation> conversations = new ArrayList<>();
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      List<NewMessage> messages = null;
+      List<java.time.OffsetDateTime> times = null;
+      for (int i = 0; i < records.size(); i++) {
+        int line = i + 1;
+        String at = "/records/" + i;
+        if (!(records.getValue(i) instanceof JsonObject record)) {
+          throw Problem.invalid(at, "line " + line + ": each line must be a JSON object");
+        }
+        try {
+          Fields.only(record, at, RECORD_FIELDS);
+          String type = record.getValue("type") instanceof String t ? t : "";
+          switch (type) {
+            case "export", "end" -> {
+              if (type.equals("export") && i != 0) {
+                throw Problem.invalid(at + "/type", "the export line comes first");
+              }
+            }
+            case "conversation" -> {
+              JsonObject c = Fields.object(record.getValue("conversation"), at + "/conversation");
+              Fields.only(c, at + "/conversation", CONVERSATION_FIELDS);
+              if (!(c.getValue("id") instanceof String id) || id.isEmpty() || id.length() > 255) {
+                throw Problem.invalid(at + "/conversation/id", "id must be a string of 1 to 255 characters");
+              }
+              if (!seen.add(id)) {
+                throw Problem.invalid(at + "/conversation/id", "this conversation came before");
+              }
+              Boolean archived = Fields.bool(c, "archived");
+              messages = new ArrayList<>();
+              times = new ArrayList<>();
+              conversations.add(new ImportedConversation(id, rules.title(c),
+                  rules.metadata(c.getValue("metadata"), at + "/conversation/metadata"), Boolean.TRUE.equals(archived),
+                  time(c.getValue("created_at"), at + "/conversation/created_at"), messages, times));
+            }
+            case "message" -> {
+              if (messages == null) {
+                throw Problem.invalid(at, "a message line must follow its conversation line");
+              }
+              Object m = record.getValue("message");
+              messages.add(rules.importedMessage(m, at + "/message"));
+              times.add(m instanceof JsonObject o ? time(o.getValue("created_at"), at + "/message/created_at") : null);
+            }
+            default -> throw Problem.invalid(at + "/type", "type must be export, conversation, message or end");
+          }
+        } catch (Problem problem) {
+          if (problem.type() != ProblemType.VALIDATION || problem.errors() == null || problem.errors().isEmpty()
+              || problem.detail().startsWith("line ")) {
+            throw problem;
+          }
+          JsonObject first = problem.errors().getJsonObject(0);
+          throw Problem.invalid(first.getString("pointer"), "line " + line + ": " + first.getString("detail"));
+        }
+      }
+      if (conversations.isEmpty()) {
+        throw Problem.invalid("/records", "an import holds at least one conversation line");
+      }
+      return new ImportRecords(conversations);
+    }
+
+    private static java.time.OffsetDateTime time(Object value, String pointer) {
+      if (value == null) {
+        return null;
+      }
+      try {
+        return java.time.OffsetDateTime.parse((String) value);
+      } catch (RuntimeException e) {
+        throw Problem.invalid(pointer, "must be an ISO-8601 date-time with an offset");
+      }
+    }
+  }
+
   public record EraseUser() {
 
     public static EraseUser fromJson(JsonObject body) {

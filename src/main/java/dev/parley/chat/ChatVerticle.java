@@ -51,8 +51,11 @@ public final class ChatVerticle extends VerticleBase {
         TokenCounter.create(config.getJsonObject("tokens").getString("encoding")), perMessage,
         chat.getLong("turn_timeout_ms"));
     JsonObject limits = config.getJsonObject("limits");
-    userLimits = new UserLimits(RedisRateLimiter.create(redis), limits.getLong("user_requests_per_minute"),
-        limits.getLong("user_tokens_per_minute"), metrics);
+    JsonObject anonymous = config.getJsonObject("anonymous");
+    userLimits = new UserLimits(RedisRateLimiter.create(redis),
+        new UserLimits.PerMinute(limits.getLong("user_requests_per_minute"), limits.getLong("user_tokens_per_minute")),
+        new UserLimits.PerMinute(anonymous.getLong("requests_per_minute"), anonymous.getLong("tokens_per_minute")),
+        metrics);
     summaries = new SummaryRefresher(perMessage);
     leases = new TurnLeases(vertx, config.getJsonObject("idempotency").getLong("lease_seconds") * 1000);
     Optional<TurnLog> log = redis.map(gate -> new TurnLog(gate, chat.getLong("turn_log_keep_ms")));

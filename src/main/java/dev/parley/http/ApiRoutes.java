@@ -11,12 +11,13 @@ import io.vertx.openapi.contract.OpenAPIContract;
 final class ApiRoutes {
 
   private static final String CONVERSATION_ID = "conversation_id";
+  private static final String MESSAGE_ID = "message_id";
 
   private ApiRoutes() {
   }
 
   static void mount(RouterBuilder builder, OpenAPIContract contract, BusForwarder bus, Health health, ChatRoutes chat,
-                    ConversationEvents events) {
+                    ConversationEvents events, AnonymousRoutes anonymous, UserDataRoutes userData) {
     on(builder, contract, "chatTurn", chat::turn);
     on(builder, contract, "compactChat", chat::compactTurn);
     on(builder, contract, "followTurn", chat::followTurn);
@@ -35,6 +36,16 @@ final class ApiRoutes {
         p -> p.body().put(CONVERSATION_ID, p.path(CONVERSATION_ID))));
     on(builder, contract, "listMessages", bus.forward(Addresses.MESSAGES_LIST,
         p -> p.query().put(CONVERSATION_ID, p.path(CONVERSATION_ID))));
+    on(builder, contract, "getMessage", bus.forward(Addresses.MESSAGES_GET,
+        p -> new JsonObject().put(CONVERSATION_ID, p.path(CONVERSATION_ID)).put(MESSAGE_ID, p.path(MESSAGE_ID))));
+    on(builder, contract, "updateMessage", bus.forward(Addresses.MESSAGES_UPDATE,
+        p -> p.body().put(CONVERSATION_ID, p.path(CONVERSATION_ID)).put(MESSAGE_ID, p.path(MESSAGE_ID))));
+    on(builder, contract, "deleteMessage", bus.forward(Addresses.MESSAGES_DELETE,
+        p -> new JsonObject().put(CONVERSATION_ID, p.path(CONVERSATION_ID)).put(MESSAGE_ID, p.path(MESSAGE_ID))));
+    on(builder, contract, "issueAnonymous", anonymous::issue);
+    on(builder, contract, "claimAnonymous", bus.forward(Addresses.USERS_CLAIM, p -> p.body()));
+    on(builder, contract, "exportMe", userData::export);
+    on(builder, contract, "importMe", userData::importData);
     on(builder, contract, "eraseMe", bus.forward(Addresses.USERS_ERASE, p -> new JsonObject()));
     on(builder, contract, "healthLive", health::live);
     on(builder, contract, "healthReady", health::ready);

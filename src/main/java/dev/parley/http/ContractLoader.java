@@ -11,14 +11,17 @@ import org.yaml.snakeyaml.Yaml;
 import java.util.Map;
 
 /**
- * Loads openapi.yaml for the router. vertx-openapi 5.0.x refuses response media types outside a
- * fixed list, application/problem+json included, so the router's copy declares problems as
- * application/json; the published contract (/openapi.yaml) stays exact. Responses are not
+ * Loads openapi.yaml for the router. vertx-openapi 5.0.x refuses media types outside a fixed list,
+ * application/problem+json and application/x-ndjson included, so the router's copy declares
+ * problems as application/json and NDJSON as application/octet-stream; the published contract
+ * (/openapi.yaml) stays exact. Responses are not
  * validated by the router, so nothing else changes.
  */
 final class ContractLoader {
 
   static final String PROBLEM_JSON = "application/problem+json";
+  /** NDJSON (export and import) is declared to the router as an octet stream; Parley reads it itself. */
+  static final String NDJSON = "application/x-ndjson";
 
   private ContractLoader() {
   }
@@ -35,6 +38,10 @@ final class ContractLoader {
       Object problem = object.remove(PROBLEM_JSON);
       if (problem != null) {
         object.put("application/json", problem);
+      }
+      Object ndjson = object.remove(NDJSON);
+      if (ndjson != null) {
+        object.put("application/octet-stream", ndjson);
       }
       for (String key : object.fieldNames()) {
         rewriteProblemMediaType(object.getValue(key));

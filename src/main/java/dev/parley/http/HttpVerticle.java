@@ -1,5 +1,6 @@
 package dev.parley.http;
 
+import dev.parley.auth.AnonymousTokens;
 import dev.parley.config.Limits;
 import dev.parley.ops.ParleyMetrics;
 import io.vertx.core.Future;
@@ -13,6 +14,7 @@ import io.vertx.ext.web.handler.JWTAuthHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,7 +36,8 @@ public final class HttpVerticle extends VerticleBase {
     JsonObject http = config.getJsonObject("http");
     graceMs = http.getLong("shutdown_grace_ms", 20_000L);
     Limits limits = Limits.from(config.getJsonObject("limits"));
-    VerifiedTokens jwt = new VerifiedTokens(Jwt.provider(vertx, config.getJsonObject("jwt")),
+    Optional<AnonymousTokens> anonymous = AnonymousTokens.of(vertx, config);
+    VerifiedTokens jwt = new VerifiedTokens(new BearerTokens(Jwt.provider(vertx, config.getJsonObject("jwt")), anonymous),
         config.getJsonObject("jwt").getInteger("leeway_seconds", 0));
     BusForwarder forwarder = new BusForwarder(vertx.eventBus(), http.getLong("request_timeout_ms", 30_000L));
 
@@ -46,7 +49,8 @@ public final class HttpVerticle extends VerticleBase {
           ChatStream stream = new ChatStream(vertx, config.getJsonObject("chat").getLong("sse_keepalive_ms"), turnTimeout, graceMs);
           Health health = new Health(vertx);
           ApiRoutes.mount(builder, contract, forwarder, health, new ChatRoutes(forwarder, stream, turnTimeout),
-              new ConversationEvents(vertx, http.getLong("request_timeout_ms", 30_000L)));
+              new ConversationEvents(vertx, http.getLong("request_timeout_ms", 30_000L)), new AnonymousRoutes(anonymous,
+                  ParleyMetrics.of(vertx, config)), new UserDataRoutes(vertx.eventBus(), http.getLong("request_timeout_ms", 30_000L)));
           Router api = builder.createRouter();
 
           Router root = Router.router(vertx);
@@ -58,6 +62,9 @@ public final class HttpVerticle extends VerticleBase {
           root.route().handler(RequestIds::handle);
           root.route().handler(AccessLog::handle);
           root.route().handler(new Admission(vertx, http.getInteger("max_in_flight", 0), ParleyMetrics.of(vertx, config)));
+          // An import may be larger than any other request; the first body handler a request meets reads it.
+          root.post("/v1/users/me/import").handler(BodyHandler.create(false)
+              .setBodyLimit(config.getJsonObject("limits").getInteger("import_bytes")));
           root.route().handler(BodyHandler.create(false).setBodyLimit(limits.bodyBytes()));
           ContractDocs.mount(root, contractText);
           TokenClaims claims = new TokenClaims(config.getJsonObject("jwt"), jwt);

@@ -26,6 +26,9 @@ public final class ParleyMetrics {
   private final MeterRegistry registry;
   private final Counter appended;
   private final Counter created;
+  private final Counter messagesDeleted;
+  private final Counter anonymousIssued;
+  private final Counter anonymousClaimed;
   private final Counter replays;
   private final DistributionSummary appendBatches;
   private final Counter appendBatchesSplit;
@@ -38,6 +41,12 @@ public final class ParleyMetrics {
     appended = Counter.builder("parley.messages.appended").description("Messages stored").register(registry);
     // Not "...created": Prometheus reserves the _created suffix.
     created = Counter.builder("parley.conversations.new").description("Conversations created").register(registry);
+    messagesDeleted = Counter.builder("parley.messages.deleted").description("Messages deleted one by one")
+        .register(registry);
+    anonymousIssued = Counter.builder("parley.anonymous.issued").description("Anonymous principals issued a token")
+        .register(registry);
+    anonymousClaimed = Counter.builder("parley.anonymous.claimed")
+        .description("Claims of anonymous principals by signed-in users").register(registry);
     replays = Counter.builder("parley.idempotent.replays").description("Responses replayed for an Idempotency-Key")
         .register(registry);
     appendBatches = DistributionSummary.builder("parley.append.batch.size")
@@ -98,6 +107,33 @@ public final class ParleyMetrics {
 
   public void conversationCreated() {
     created.increment();
+  }
+
+  public void messageDeleted() {
+    messagesDeleted.increment();
+  }
+
+  /** result: ran, skipped (another node holds the run), failed. */
+  public void maintenanceRun(String result) {
+    registry.counter("parley.maintenance.runs", "result", result).increment();
+  }
+
+  /** kind: conversations, messages, anonymous_users. */
+  public void maintenancePurged(String kind, int count) {
+    registry.counter("parley.maintenance.purged", "kind", kind).increment(count);
+  }
+
+  /** outcome: archived, restored. */
+  public void archived(String outcome) {
+    registry.counter("parley.archive.conversations", "outcome", outcome).increment();
+  }
+
+  public void anonymousIssued() {
+    anonymousIssued.increment();
+  }
+
+  public void anonymousClaimed() {
+    anonymousClaimed.increment();
   }
 
   /** outcome: ok, client_error, rate_limited, provider_error, interrupted, error. */

@@ -50,6 +50,9 @@ final class ContextReader {
         return Future.failedFuture(Problem.notFound("The conversation"));
       }
       Row head = rows.iterator().next();
+      if (head.getBoolean("cold")) {
+        return Future.failedFuture(new ColdConversation(conversationId));
+      }
       String summary = useSummary ? head.getString("summary") : null;
       long lower = summary == null ? 0 : head.getLong("summary_upto_seq");
       long lastSeq = head.getLong("last_seq");
@@ -71,9 +74,18 @@ final class ContextReader {
             .put("summary", summary)
             .put("summary_upto_seq", summary == null ? 0 : lower)
             .put("last_seq", lastSeq)
-            .put("dropped", Math.max(0, below - 1 - lower - picked.messages.size())));
+            .put("dropped", Math.max(0, dropped(head, belowSeq, summary, below, lower) - picked.messages.size())));
       });
     });
+  }
+
+  /**
+   * The candidates for the context: the conversation's visible messages (deleted ones have left the
+   * count) for a whole read; otherwise the seqs between the summary and {@code below}, deleted ones
+   * included (only the summary refresh reads below a seq, and it uses no count).
+   */
+  private static long dropped(Row head, Long belowSeq, String summary, long below, long lower) {
+    return belowSeq == null && summary == null ? head.getInteger("message_count") : below - 1 - lower;
   }
 
   /** The messages picked for the context so far, newest first, and why picking stopped. */

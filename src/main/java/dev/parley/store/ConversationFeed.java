@@ -236,8 +236,8 @@ final class ConversationFeed {
       reading = true;
       behind = false;
       int room = BATCH - outbox.size();
-      pool.preparedQuery(SqlQueries.messagesAscending())
-          .execute(Tuple.of(id, lastSeq, Long.MAX_VALUE, room))
+      pool.preparedQuery(SqlQueries.feedMessages())
+          .execute(Tuple.of(id, lastSeq, room))
           .onComplete(ar -> {
             reading = false;
             if (closed || ending) {
@@ -248,13 +248,19 @@ final class ConversationFeed {
               end(new ConversationEvent.Ended(Problem.unavailable("The database is not answering; follow again")));
               return;
             }
-            java.util.List<JsonObject> read = Rows.messages(ar.result());
-            for (JsonObject message : read) {
-              if (message.getLong("seq") == lastSeq + 1) {
-                queue(message);
+            int read = 0;
+            for (Row row : ar.result()) {
+              read++;
+              if (row.getLong("seq") != lastSeq + 1) {
+                continue;
+              }
+              if (row.getBoolean("deleted")) {
+                lastSeq++; // deleted since: its place is passed over, nothing is sent
+              } else {
+                queue(Rows.message(row));
               }
             }
-            if (read.size() == room) {
+            if (read == room) {
               behind = true;
             }
             catchUp();

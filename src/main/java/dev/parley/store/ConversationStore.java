@@ -107,14 +107,19 @@ final class ConversationStore {
    * Erases every conversation, message, stored response and LLM call record of the owner, for
    * good. Answers the ids of the conversations that were erased.
    */
-  Future<List<UUID>> erase(String owner) {
+  /** What an erasure removed: the conversations, and the objects of those that were cold. */
+  record Erased(List<UUID> ids, List<String> coldKeys) {
+  }
+
+  Future<Erased> erase(String owner) {
     return pool.withTransaction(tx -> tx.preparedQuery(SqlQueries.eraseConversations()).execute(Tuple.of(owner))
         .compose(erased -> tx.preparedQuery(SqlQueries.eraseIdempotencyKeys()).execute(Tuple.of(owner))
             .compose(done -> tx.preparedQuery(SqlQueries.eraseLlmCalls()).execute(Tuple.of(owner)))
+            .compose(done -> tx.preparedQuery(SqlQueries.eraseAnonymousClaims()).execute(Tuple.of(owner)))
             .map(done -> {
               List<UUID> ids = new ArrayList<>(erased.size());
               erased.forEach(row -> ids.add(row.getUUID("id")));
-              return ids;
+              return new Erased(ids, ColdArchive.keys(erased));
             })));
   }
 }

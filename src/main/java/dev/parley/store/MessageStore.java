@@ -58,7 +58,7 @@ final class MessageStore {
   /** The insertMessage parameters of one message. */
   static Tuple row(UUID conversationId, long seq, NewMessage m) {
     return Tuple.from(new Object[] {conversationId, seq, UUID.randomUUID(), m.role().wire(), m.content(),
-        m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls(), m.status().wire()});
+        m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls(), m.status().wire(), m.selectedText()});
   }
 
   /** Total tokens of a batch of counted messages. */
@@ -68,6 +68,31 @@ final class MessageStore {
       tokens += m.tokenCount();
     }
     return tokens;
+  }
+
+  /** One visible message of the owner's conversation; 404 for any other. */
+  Future<Reply> get(String owner, Requests.MessageRef ref) {
+    return pool.preparedQuery(SqlQueries.getMessage()).execute(Tuple.of(ref.conversationId(), owner, ref.messageId()))
+        .compose(rows -> rows.size() == 0 ? Future.failedFuture(Problem.notFound("The message"))
+            : Future.succeededFuture(Reply.ok(Rows.message(rows.iterator().next()))));
+  }
+
+  /** Replaces a visible message's metadata; answers the message. */
+  Future<Reply> updateMetadata(String owner, Requests.UpdateMessage change) {
+    return pool.preparedQuery(SqlQueries.updateMessageMetadata())
+        .execute(Tuple.of(change.conversationId(), owner, change.messageId(), change.metadata()))
+        .compose(rows -> rows.size() == 0 ? Future.failedFuture(Problem.notFound("The message"))
+            : Future.succeededFuture(Reply.ok(Rows.message(rows.iterator().next()))));
+  }
+
+  /**
+   * Deletes one message (soft) and takes it out of the conversation's counters in one statement;
+   * answers the conversation as it is now. A message deleted before is not found.
+   */
+  Future<JsonObject> delete(String owner, Requests.MessageRef ref) {
+    return pool.preparedQuery(SqlQueries.deleteMessage()).execute(Tuple.of(ref.conversationId(), owner, ref.messageId()))
+        .compose(rows -> rows.size() == 0 ? Future.failedFuture(Problem.notFound("The message"))
+            : Future.succeededFuture(Rows.conversation(rows.iterator().next())));
   }
 
   /** One page of history; see docs/architecture.md for the cursor rules. */
@@ -102,6 +127,9 @@ final class MessageStore {
             return Future.failedFuture(Problem.notFound("The conversation"));
           }
           Row row = cursors.iterator().next();
+          if (row.getBoolean("cold")) {
+            return Future.failedFuture(new ColdConversation(conversationId));
+          }
           Long afterSeq = row.getLong("after_seq");
           Long beforeSeq = row.getLong("before_seq");
           if (after != null && afterSeq == null) {

@@ -36,7 +36,9 @@ final class Rows {
         .put("metadata", jsonObject(row.getValue("metadata")))
         .put("message_count", row.getInteger("message_count"))
         .put("total_tokens", row.getLong("total_tokens"))
-        .put("archived", row.getValue("archived_at") != null)
+        // Archived by its user, or moved to cold storage (which also shows it among the archived).
+        .put("archived", row.getValue("archived_at") != null
+            || row.getColumnIndex("cold") >= 0 && Boolean.TRUE.equals(row.getBoolean("cold")))
         .put("created_at", timestamp(row.getOffsetDateTime("created_at")))
         .put("updated_at", timestamp(row.getOffsetDateTime("updated_at")));
   }
@@ -50,19 +52,19 @@ final class Rows {
    * per row and column (a name lookup hashes the name; it was a tenth of a history read's CPU).
    */
   private record MessageColumns(int id, int conversationId, int seq, int role, int content, int tokenCount, int model,
-                                int sources, int metadata, int toolCalls, int status, int createdAt) {
+                                int sources, int selectedText, int metadata, int toolCalls, int status, int createdAt) {
 
     static MessageColumns of(Row row) {
       return new MessageColumns(row.getColumnIndex("id"), row.getColumnIndex("conversation_id"),
           row.getColumnIndex("seq"), row.getColumnIndex("role"), row.getColumnIndex("content"),
           row.getColumnIndex("token_count"), row.getColumnIndex("model"), row.getColumnIndex("sources"),
-          row.getColumnIndex("metadata"), row.getColumnIndex("tool_calls"), row.getColumnIndex("status"),
+          row.getColumnIndex("selected_text"), row.getColumnIndex("metadata"), row.getColumnIndex("tool_calls"), row.getColumnIndex("status"),
           row.getColumnIndex("created_at"));
     }
   }
 
   private static JsonObject message(Row row, MessageColumns c) {
-    // 13 members: sized so the map never grows while it is filled.
+    // 14 members: sized so the map never grows while it is filled.
     return new JsonObject(new LinkedHashMap<>(32))
         .put("id", row.getUUID(c.id()).toString())
         .put("object", "message")
@@ -73,6 +75,7 @@ final class Rows {
         .put("token_count", row.getInteger(c.tokenCount()))
         .put("model", row.getString(c.model()))
         .put("sources", row.getValue(c.sources()))
+        .put("selected_text", row.getString(c.selectedText()))
         .put("metadata", jsonObject(row.getValue(c.metadata())))
         .put("tool_calls", row.getValue(c.toolCalls()))
         .put("status", row.getString(c.status()))
@@ -159,6 +162,7 @@ final class Rows {
   private static final SerializedString TOKEN_COUNT = new SerializedString("token_count");
   private static final SerializedString MODEL = new SerializedString("model");
   private static final SerializedString SOURCES = new SerializedString("sources");
+  private static final SerializedString SELECTED_TEXT = new SerializedString("selected_text");
   private static final SerializedString METADATA = new SerializedString("metadata");
   private static final SerializedString TOOL_CALLS = new SerializedString("tool_calls");
   private static final SerializedString STATUS = new SerializedString("status");
@@ -185,6 +189,8 @@ final class Rows {
     json.writeString(row.getString(c.model()));
     json.writeFieldName(SOURCES);
     JsonBytes.value(json, row.getValue(c.sources()));
+    json.writeFieldName(SELECTED_TEXT);
+    json.writeString(row.getString(c.selectedText()));
     json.writeFieldName(METADATA);
     JsonBytes.value(json, jsonObject(row.getValue(c.metadata())));
     json.writeFieldName(TOOL_CALLS);

@@ -7,10 +7,12 @@ final class SqlQueries {
   }
 
   static final String CONVERSATION_COLUMNS =
-      "id, title, metadata, message_count, total_tokens, archived_at, created_at, updated_at";
+      "id, title, metadata, message_count, total_tokens, archived_at, cold_key IS NOT NULL AS cold, created_at, "
+      + "updated_at";
 
   static final String MESSAGE_COLUMNS =
-      "id, conversation_id, seq, role, content, token_count, model, sources, metadata, tool_calls, status, created_at";
+      "id, conversation_id, seq, role, content, token_count, model, sources, selected_text, metadata, tool_calls, status, "
+      + "created_at";
 
   static String insertConversation() {
     return "INSERT INTO conversations (id, owner, title, title_source, metadata) VALUES ($1, $2, $3, $4, $5) "
@@ -24,27 +26,29 @@ final class SqlQueries {
   /** $1 owner, $2 archived, $3 limit. */
   static String listConversations() {
     return "SELECT " + CONVERSATION_COLUMNS + " FROM conversations "
-        + "WHERE owner = $1 AND deleted_at IS NULL AND (archived_at IS NOT NULL) = $2 "
+        + "WHERE owner = $1 AND deleted_at IS NULL AND (archived_at IS NOT NULL OR cold_key IS NOT NULL) = $2 "
         + "ORDER BY updated_at DESC, id DESC LIMIT $3";
   }
 
   /** $1 owner, $2 archived, $3 limit, $4 cursor id (conversations after it in the list). */
   static String listConversationsAfter() {
     return "SELECT " + CONVERSATION_COLUMNS + " FROM conversations "
-        + "WHERE owner = $1 AND deleted_at IS NULL AND (archived_at IS NOT NULL) = $2 "
+        + "WHERE owner = $1 AND deleted_at IS NULL AND (archived_at IS NOT NULL OR cold_key IS NOT NULL) = $2 "
         + "AND (updated_at, id) < (SELECT updated_at, id FROM conversations WHERE id = $4 AND owner = $1) "
         + "ORDER BY updated_at DESC, id DESC LIMIT $3";
   }
 
   /** A message of the owner by its id alone ($1 id, $2 owner), in a conversation that is not deleted. */
   static String ownedMessage() {
-    return "SELECT " + MESSAGE_COLUMNS + " FROM messages m WHERE id = $1 AND EXISTS (SELECT 1 FROM conversations c "
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages m WHERE id = $1 AND deleted_at IS NULL "
+        + "AND EXISTS (SELECT 1 FROM conversations c "
         + "WHERE c.id = m.conversation_id AND c.owner = $2 AND c.deleted_at IS NULL)";
   }
 
   /** The first assistant message after seq $2 of conversation $1: a turn's answer. */
   static String answerAfter() {
     return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND seq > $2 AND role = 'assistant' "
+        + "AND deleted_at IS NULL "
         + "ORDER BY seq LIMIT 1";
   }
 
@@ -81,7 +85,8 @@ final class SqlQueries {
     return "UPDATE conversations SET last_seq = last_seq + $3, message_count = message_count + $3, "
         + "total_tokens = total_tokens + $4, updated_at = now(), "
         + "title = CASE WHEN title_source = 'auto' THEN coalesce(title, $5::text) ELSE title END "
-        + "WHERE id = $1 AND owner = $2 AND deleted_at IS NULL RETURNING last_seq, " + CONVERSATION_COLUMNS;
+        + "WHERE id = $1 AND owner = $2 AND deleted_at IS NULL AND cold_key IS NULL RETURNING last_seq, "
+        + CONVERSATION_COLUMNS;
   }
 
   /**
@@ -97,31 +102,69 @@ final class SqlQueries {
         + "title = CASE WHEN title_source = 'auto' THEN coalesce(title, v.auto_title) ELSE title END "
         + "FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[], $5::text[]) WITH ORDINALITY "
         + "AS v(conversation, member, n, tokens, auto_title, ord) "
-        + "WHERE id = v.conversation AND owner = v.member AND deleted_at IS NULL RETURNING v.ord, last_seq, "
+        + "WHERE id = v.conversation AND owner = v.member AND deleted_at IS NULL AND cold_key IS NULL "
+        + "RETURNING v.ord, last_seq, "
         + CONVERSATION_COLUMNS;
   }
 
   static String insertMessage() {
-    return "INSERT INTO messages (conversation_id, seq, id, role, content, token_count, model, sources, metadata, tool_calls, status) "
-        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING " + MESSAGE_COLUMNS;
+    return "INSERT INTO messages (conversation_id, seq, id, role, content, token_count, model, sources, metadata, "
+        + "tool_calls, status, selected_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING "
+        + MESSAGE_COLUMNS;
+  }
+
+  /**
+   * A follow's catch-up: the messages after seq $2, deleted ones included (flagged, without their
+   * content) so the follow can pass their places, $3 at most.
+   */
+  static String feedMessages() {
+    return "SELECT id, conversation_id, seq, role, CASE WHEN deleted_at IS NULL THEN content ELSE '' END AS content, "
+        + "token_count, model, sources, selected_text, metadata, tool_calls, status, created_at, "
+        + "deleted_at IS NOT NULL AS deleted FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3";
+  }
+
+  /** One visible message of the owner's conversation: $1 conversation, $2 owner, $3 message. */
+  static String getMessage() {
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND id = $3 AND deleted_at IS NULL "
+        + "AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL)";
+  }
+
+  /**
+   * Deletes one message (soft: hidden from history and context, its seq stays taken) and takes it
+   * out of the conversation's counters, in one statement: $1 conversation, $2 owner, $3 message.
+   * No row: no such visible message in a conversation of the owner's.
+   */
+  static String deleteMessage() {
+    return "WITH gone AS (UPDATE messages SET deleted_at = now() WHERE conversation_id = $1 AND id = $3 "
+        + "AND deleted_at IS NULL AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.owner = $2 "
+        + "AND c.deleted_at IS NULL) RETURNING token_count) "
+        + "UPDATE conversations SET message_count = message_count - 1, total_tokens = total_tokens - gone.token_count, "
+        + "updated_at = now() FROM gone WHERE id = $1 RETURNING " + CONVERSATION_COLUMNS;
+  }
+
+  /** Replaces one visible message's metadata: $1 conversation, $2 owner, $3 message, $4 metadata. */
+  static String updateMessageMetadata() {
+    return "UPDATE messages SET metadata = $4 WHERE conversation_id = $1 AND id = $3 AND deleted_at IS NULL "
+        + "AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL) "
+        + "RETURNING " + MESSAGE_COLUMNS;
   }
 
   /** Confirms the conversation is the owner's and resolves message-id cursors to seq. */
   static String messageCursors() {
     return "SELECT (SELECT seq FROM messages WHERE conversation_id = c.id AND id = $3) AS after_seq, "
-        + "(SELECT seq FROM messages WHERE conversation_id = c.id AND id = $4) AS before_seq "
-        + "FROM conversations c WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL";
+        + "(SELECT seq FROM messages WHERE conversation_id = c.id AND id = $4) AS before_seq, "
+        + "c.cold_key IS NOT NULL AS cold FROM conversations c WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL";
   }
 
   /** $1 conversation, seq strictly between $2 and $3, $4 limit. */
   static String messagesAscending() {
     return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND seq > $2 AND seq < $3 "
-        + "ORDER BY seq ASC LIMIT $4";
+        + "AND deleted_at IS NULL ORDER BY seq ASC LIMIT $4";
   }
 
   static String messagesDescending() {
     return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND seq > $2 AND seq < $3 "
-        + "ORDER BY seq DESC LIMIT $4";
+        + "AND deleted_at IS NULL ORDER BY seq DESC LIMIT $4";
   }
 
   /**
@@ -130,19 +173,19 @@ final class SqlQueries {
    * {@link #messageCursors()}. $1 conversation, $2 owner, $3 limit.
    */
   static String firstPageAscending() {
-    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 "
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL "
         + "AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL) "
         + "ORDER BY seq ASC LIMIT $3";
   }
 
   static String firstPageDescending() {
-    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 "
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL "
         + "AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL) "
         + "ORDER BY seq DESC LIMIT $3";
   }
 
   static String eraseConversations() {
-    return "DELETE FROM conversations WHERE owner = $1 RETURNING id";
+    return "DELETE FROM conversations WHERE owner = $1 RETURNING id, cold_key";
   }
 
   /** One provider call attempt; see {@link CallLogVerticle}. */
@@ -156,6 +199,109 @@ final class SqlQueries {
     return "DELETE FROM llm_calls WHERE owner = $1";
   }
 
+  /** Conversations soft-deleted more than $1 days ago, $2 at most (their messages go by cascade). */
+  static String purgeDeletedConversations() {
+    return "DELETE FROM conversations WHERE id IN (SELECT id FROM conversations "
+        + "WHERE deleted_at < now() - make_interval(days => $1) LIMIT $2) RETURNING cold_key";
+  }
+
+  /** Messages soft-deleted more than $1 days ago, $2 at most. */
+  static String purgeDeletedMessages() {
+    return "DELETE FROM messages m USING (SELECT conversation_id, seq FROM messages "
+        + "WHERE deleted_at < now() - make_interval(days => $1) LIMIT $2) d "
+        + "WHERE m.conversation_id = d.conversation_id AND m.seq = d.seq";
+  }
+
+  /** Anonymous principals whose newest conversation changed more than $1 days ago, $2 at most. */
+  static String abandonedAnonymousUsers() {
+    return "SELECT owner FROM conversations WHERE owner LIKE 'anon-%' GROUP BY owner "
+        + "HAVING max(updated_at) < now() - make_interval(days => $1) LIMIT $2";
+  }
+
+  /** Conversations untouched for $1 days and still hot, oldest first, $2 at most. */
+  static String archiveCandidates() {
+    return "SELECT id FROM conversations WHERE deleted_at IS NULL AND cold_key IS NULL "
+        + "AND updated_at < now() - make_interval(days => $1) "
+        + "AND (restored_at IS NULL OR restored_at < now() - make_interval(days => $1)) ORDER BY updated_at LIMIT $2";
+  }
+
+  /** A conversation to archive, as it is now: $1 id, $2 days untouched. */
+  static String archiveHead() {
+    return "SELECT owner, last_seq, summary, summary_upto_seq, " + CONVERSATION_COLUMNS + " FROM conversations "
+        + "WHERE id = $1 AND deleted_at IS NULL AND cold_key IS NULL AND updated_at < now() - make_interval(days => $2) "
+        + "AND (restored_at IS NULL OR restored_at < now() - make_interval(days => $2))";
+  }
+
+  /** Every visible message of conversation $1, in seq order, for its archive object. */
+  static String archiveMessages() {
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL ORDER BY seq";
+  }
+
+  /** Locks a conversation about to go cold and reads what says whether it changed. */
+  static String lockForArchive() {
+    return "SELECT last_seq, updated_at FROM conversations WHERE id = $1 AND deleted_at IS NULL AND cold_key IS NULL "
+        + "FOR UPDATE";
+  }
+
+  static String markCold() {
+    return "UPDATE conversations SET cold_key = $2, cold_sha256 = $3 WHERE id = $1";
+  }
+
+  /** Every message row of an archived conversation, deleted ones too (those are not archived). */
+  static String deleteArchivedMessages() {
+    return "DELETE FROM messages WHERE conversation_id = $1";
+  }
+
+  /** Where a conversation of owner $2 lives, if it is cold. */
+  static String coldStub() {
+    return "SELECT cold_key, cold_sha256 FROM conversations WHERE id = $1 AND owner = $2 AND deleted_at IS NULL";
+  }
+
+  static String lockCold() {
+    return "SELECT cold_key FROM conversations WHERE id = $1 FOR UPDATE";
+  }
+
+  /** One message back from cold storage, as it was. */
+  static String restoreMessage() {
+    return "INSERT INTO messages (conversation_id, seq, id, role, content, token_count, model, sources, metadata, "
+        + "tool_calls, status, selected_text, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+  }
+
+  /** An imported conversation, unless it was imported before (same id): $1 id … $10 updated_at. */
+  static String importConversation() {
+    return "INSERT INTO conversations (id, owner, title, title_source, metadata, message_count, total_tokens, last_seq, "
+        + "archived_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6::int, $7, $6::int, CASE WHEN $8 THEN now() END, "
+        + "$9, $10) ON CONFLICT (id) DO NOTHING RETURNING id";
+  }
+
+  static String markHot() {
+    return "UPDATE conversations SET cold_key = NULL, cold_sha256 = NULL, restored_at = now() WHERE id = $1";
+  }
+
+  /** The record of claims the user made, or of the user (an anonymous principal) being claimed. */
+  static String eraseAnonymousClaims() {
+    return "DELETE FROM anonymous_claims WHERE claimed_by = $1 OR anonymous_user = $1";
+  }
+
+  /**
+   * Claims anonymous principal $1 for user $2, or finds who claimed it first (the row stays locked
+   * until the transaction ends, so two claims never both win).
+   */
+  static String claimAnonymous() {
+    return "INSERT INTO anonymous_claims (anonymous_user, claimed_by) VALUES ($1, $2) ON CONFLICT (anonymous_user) "
+        + "DO UPDATE SET anonymous_user = EXCLUDED.anonymous_user RETURNING claimed_by";
+  }
+
+  /** Moves every conversation of owner $1 to owner $2. */
+  static String moveConversations() {
+    return "UPDATE conversations SET owner = $2 WHERE owner = $1 RETURNING id";
+  }
+
+  static String countClaimed() {
+    return "UPDATE anonymous_claims SET conversations = conversations + $2 WHERE anonymous_user = $1 "
+        + "RETURNING conversations, claimed_at";
+  }
+
   /** The conversation's summary state, and whether it is the owner's. */
   /**
    * A context read's first statement: the conversation's head (no row: not the owner's, or gone) and
@@ -163,9 +309,9 @@ final class SqlQueries {
    * conversation without such messages gives one row whose message columns are null.
    */
   static String contextFirstPage() {
-    return "SELECT c.summary, c.summary_upto_seq, c.last_seq, m.id, m.seq, m.role, m.content, m.token_count "
+    return "SELECT c.summary, c.summary_upto_seq, c.last_seq, c.message_count, c.cold_key IS NOT NULL AS cold, m.id, m.seq, m.role, m.content, m.token_count "
         + "FROM conversations c LEFT JOIN LATERAL (SELECT id, seq, role, content, token_count FROM messages "
-        + "WHERE conversation_id = c.id AND seq < coalesce($3::bigint, c.last_seq + 1) "
+        + "WHERE conversation_id = c.id AND deleted_at IS NULL AND seq < coalesce($3::bigint, c.last_seq + 1) "
         + "AND seq > CASE WHEN $4::boolean AND c.summary IS NOT NULL THEN c.summary_upto_seq ELSE 0 END "
         + "ORDER BY seq DESC LIMIT $5) m ON true "
         + "WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL ORDER BY m.seq DESC";
@@ -174,7 +320,7 @@ final class SqlQueries {
   /** Newest first, below seq $2 and above seq $3, for context assembly: only the columns it needs. */
   static String contextPage() {
     return "SELECT id, seq, role, content, token_count FROM messages WHERE conversation_id = $1 AND seq < $2 AND seq > $3 "
-        + "ORDER BY seq DESC LIMIT $4";
+        + "AND deleted_at IS NULL ORDER BY seq DESC LIMIT $4";
   }
 
   /** Moves the summary forward only: an older refresh never overwrites a newer one. */

@@ -1,5 +1,7 @@
 package dev.parley.store;
 
+import dev.parley.archive.ObjectStore;
+import dev.parley.auth.AnonymousTokens;
 import dev.parley.bus.Addresses;
 import dev.parley.bus.BusEndpoint;
 import dev.parley.bus.BusHeaders;
@@ -46,6 +48,8 @@ public final class StoreVerticle extends VerticleBase {
   private Pool pool;
   /** The Redis cache and what keeps it coherent; empty without Redis. */
   private Optional<Caching> caching = Optional.empty();
+  private ObjectStore objects;
+  private ColdArchive cold;
   private ParleyMetrics metrics;
   private InputRules rules;
   private MessageTokens tokens;
@@ -74,6 +78,8 @@ public final class StoreVerticle extends VerticleBase {
           new CachedReads(history, near, pool, redisConfig.getInteger("cache_recent_messages")));
     });
     Optional<CachedReads> cachedReads = caching.map(Caching::reads);
+    objects = ObjectStore.create(vertx, config);
+    cold = new ColdArchive(vertx, pool, objects, metrics);
     messages = new MessageStore(pool, cachedReads);
     conversations = new ConversationStore(pool, messages, cachedReads);
     JsonObject idem = config.getJsonObject("idempotency");
@@ -122,27 +128,73 @@ public final class StoreVerticle extends VerticleBase {
     });
     user(Addresses.CONVERSATIONS_FOLLOW, r -> feed.follow(r.user(), Requests.FollowConversation.fromJson(r.body()),
         r.header(BusHeaders.STREAM_ADDRESS)));
-    user(Addresses.MESSAGES_APPEND, this::appendMessages);
+    user(Addresses.MESSAGES_APPEND, r -> {
+      Requests.AppendMessages append = Requests.AppendMessages.fromJson(r.body(), rules);
+      return warm(r.user(), append.conversationId(), () -> appendMessages(r, append));
+    });
     user(Addresses.MESSAGES_LIST, r -> {
       Requests.ListMessages query = Requests.ListMessages.fromJson(r.body());
-      return messages.list(r.user(), query).andThen(audit(r, "read", query.conversationId()));
+      return warm(r.user(), query.conversationId(), () -> messages.list(r.user(), query))
+          .andThen(audit(r, "read", query.conversationId()));
+    });
+    user(Addresses.MESSAGES_GET, r -> {
+      Requests.MessageRef ref = Requests.MessageRef.fromJson(r.body());
+      return warm(r.user(), ref.conversationId(), () -> messages.get(r.user(), ref))
+          .andThen(audit(r, "read", ref.conversationId()));
+    });
+    user(Addresses.MESSAGES_UPDATE, r -> {
+      Requests.UpdateMessage change = Requests.UpdateMessage.fromJson(r.body(), rules);
+      return warm(r.user(), change.conversationId(), () -> messages.updateMetadata(r.user(), change))
+          .compose(reply -> invalidated(r.user(), change.conversationId(), reply))
+          .andThen(audit(r, "change", change.conversationId()));
+    });
+    user(Addresses.MESSAGES_DELETE, r -> {
+      Requests.MessageRef ref = Requests.MessageRef.fromJson(r.body());
+      return warm(r.user(), ref.conversationId(), () -> messages.delete(r.user(), ref))
+          .compose(conversation -> invalidated(r.user(), ref.conversationId(), Reply.noContent())
+              .onSuccess(v -> {
+                metrics.messageDeleted();
+                feed.changed(conversation);
+              }))
+          .andThen(audit(r, "delete_message", ref.conversationId()));
     });
     user(Addresses.USERS_ERASE, r -> {
       Requests.EraseUser.fromJson(r.body());
       return conversations.erase(r.user())
-          .compose(erased -> caching.map(c -> c.history().eraseUser(r.user()).map(erased).andThen(v -> c.near().removeUser(r.user())))
-              .orElse(Future.succeededFuture(erased)))
+          .compose(erased -> retired(r.user()).map(erased))
           .map(erased -> {
-            erased.forEach(feed::deleted);
+            erased.ids().forEach(feed::deleted);
+            cold.forget(erased.coldKeys());
             return Reply.noContent();
           })
           .andThen(audit(r, "erase", null));
     });
+    UserImport imports = new UserImport(pool, tokens);
+    int importRecords = config.getJsonObject("limits").getInteger("import_records");
+    user(Addresses.USERS_IMPORT, r -> imports.run(r.user(), Requests.ImportRecords.fromJson(r.body(), rules, importRecords))
+        .andThen(audit(r, "import", null)));
+    AnonymousClaims claims = new AnonymousClaims(pool, AnonymousTokens.of(vertx, config));
+    user(Addresses.USERS_CLAIM, r -> {
+      Requests.ClaimAnonymous claim = Requests.ClaimAnonymous.fromJson(r.body());
+      return claims.claim(r.user(), claim.anonymousToken())
+          .compose(claimed -> retired(claimed.anonymousUser()).map(claimed))
+          .map(claimed -> {
+            claimed.moved().forEach(feed::deleted);
+            metrics.anonymousClaimed();
+            Audit.record("claim", r.user(), null, r.requestId());
+            return claimed.reply();
+          });
+    });
     // Internal: chat turns' plumbing.
     user(InternalAddresses.TURN_APPEND, this::appendForTurn);
+    user(InternalAddresses.CONVERSATIONS_INVALIDATE, r -> {
+      UUID id = Ids.member(r.body().getValue("id"), "id");
+      return invalidated(r.user(), id, Reply.noContent());
+    });
     user(InternalAddresses.TURN_ANSWER, r -> turnAnswer(r.user(), Ids.member(r.body().getValue("turn_id"), "turn_id")));
     ContextReader context = new ContextReader(pool);
-    user(InternalAddresses.MESSAGES_CONTEXT, r -> context.read(r.user(), r.body()));
+    user(InternalAddresses.MESSAGES_CONTEXT, r -> warm(r.user(), Ids.conversation(r.body().getValue("conversation_id")),
+        () -> context.read(r.user(), r.body())));
     user(InternalAddresses.CONVERSATIONS_SUMMARY, r -> {
       UUID id = Ids.member(r.body().getValue("id"), "id");
       return conversations.updateSummary(r.user(), id, r.body().getString("summary"), r.body().getLong("upto_seq"))
@@ -185,6 +237,9 @@ public final class StoreVerticle extends VerticleBase {
       c.fence().stop();
       c.gate().close();
     });
+    if (objects != null) {
+      objects.close();
+    }
     return pool == null ? Future.succeededFuture() : pool.close();
   }
 
@@ -224,9 +279,31 @@ public final class StoreVerticle extends VerticleBase {
         });
   }
 
+  /** Retires every cache entry of {@code user} (erasure, or an anonymous principal claimed). */
+  private Future<Void> retired(String user) {
+    return caching.map(c -> c.history().eraseUser(user).andThen(v -> c.near().removeUser(user)).<Void>mapEmpty())
+        .orElse(Future.succeededFuture());
+  }
+
+  /**
+   * Runs an operation on a conversation; when it meets the conversation in cold storage (or finds
+   * nothing, which is what a cold conversation's missing messages look like to a write), the
+   * conversation is restored if it is a cold one of the user's, and the operation runs again.
+   */
+  private <T> Future<T> warm(String owner, UUID conversationId, java.util.function.Supplier<Future<T>> operation) {
+    return operation.get().recover(failure -> {
+      boolean maybeCold = failure instanceof ColdConversation
+          || failure instanceof Problem p && p.type() == dev.parley.bus.ProblemType.NOT_FOUND;
+      if (!maybeCold) {
+        return Future.failedFuture(failure);
+      }
+      return cold.restore(owner, conversationId).compose(restored -> restored ? operation.get()
+          : Future.failedFuture(failure instanceof ColdConversation ? Problem.notFound("The conversation") : failure));
+    });
+  }
+
   /** Appends go through the group commit ({@link AppendBatcher}). */
-  private Future<Reply> appendMessages(BusEndpoint.Request r) {
-    Requests.AppendMessages append = Requests.AppendMessages.fromJson(r.body(), rules);
+  private Future<Reply> appendMessages(BusEndpoint.Request r, Requests.AppendMessages append) {
     UUID conversationId = append.conversationId();
     Committed committed = new Committed();
     return tokens.count(append.messages()).compose(counted -> appends.append(r.user(), conversationId, counted,
@@ -276,9 +353,14 @@ public final class StoreVerticle extends VerticleBase {
    * clients send.
    */
   private Future<Reply> appendForTurn(BusEndpoint.Request r) {
-    String owner = r.user();
     UUID conversationId = Ids.member(r.body().getValue("conversation_id"), "conversation_id");
     boolean create = r.body().getBoolean("new_conversation", false);
+    return create ? appendForTurn(r, conversationId, true)
+        : warm(r.user(), conversationId, () -> appendForTurn(r, conversationId, false));
+  }
+
+  private Future<Reply> appendForTurn(BusEndpoint.Request r, UUID conversationId, boolean create) {
+    String owner = r.user();
     String key = r.header(BusHeaders.IDEMPOTENCY_KEY);
     UUID attempt = key == null ? null : Ids.member(r.header(BusHeaders.TURN_ATTEMPT), "turn-attempt");
     List<NewMessage> batch = rules.answerMessages(r.body().getValue("messages"), "/messages");

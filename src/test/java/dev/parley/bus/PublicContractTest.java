@@ -138,8 +138,8 @@ class PublicContractTest {
   static List<String> publicAddresses() {
     return List.of(Addresses.CONVERSATIONS_CREATE, Addresses.CONVERSATIONS_LIST, Addresses.CONVERSATIONS_GET,
         Addresses.CONVERSATIONS_UPDATE, Addresses.CONVERSATIONS_DELETE, Addresses.MESSAGES_APPEND,
-        Addresses.MESSAGES_LIST, Addresses.USERS_ERASE, Addresses.CHAT_TURN, Addresses.CHAT_CONTEXT,
-        Addresses.CONVERSATIONS_FOLLOW);
+        Addresses.MESSAGES_LIST, Addresses.MESSAGES_GET, Addresses.MESSAGES_UPDATE, Addresses.MESSAGES_DELETE,
+        Addresses.USERS_ERASE, Addresses.USERS_CLAIM, Addresses.USERS_IMPORT, Addresses.CHAT_TURN, Addresses.CHAT_CONTEXT, Addresses.CONVERSATIONS_FOLLOW);
   }
 
   @ParameterizedTest(name = "{0}")

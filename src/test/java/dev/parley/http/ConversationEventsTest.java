@@ -147,6 +147,27 @@ class ConversationEventsTest {
   }
 
   @Test
+  @DisplayName("A follow passes over deleted messages: the rest arrive in order, then live ones")
+  void deletedMessagesArePassedOver() {
+    Http alice = Http.as(server, "alice-deleted-follow");
+    String conversation = alice.newConversation();
+    append(alice, conversation, "a", "b", "c", "d");
+    JsonArray stored = alice.get("/v1/conversations/" + conversation + "/messages").bodyAsJsonObject().getJsonArray("data");
+    for (int i : new int[] {1, 2}) { // b and c
+      assertEquals(204, alice.delete("/v1/conversations/" + conversation + "/messages/"
+          + stored.getJsonObject(i).getString("id")).statusCode());
+    }
+    try (SseFollower follower = SseFollower.open(url(conversation, ""), server.bearer("alice-deleted-follow"), null)) {
+      assertEquals("a", nextMessage(follower).data().getString("content"));
+      Sse.Event d = nextMessage(follower);
+      assertEquals("4", d.id());
+      assertEquals("d", d.data().getString("content"));
+      append(alice, conversation, "e");
+      assertEquals("e", nextMessage(follower).data().getString("content"));
+    }
+  }
+
+  @Test
   @DisplayName("Appends racing from many clients reach a follower exactly once each, gapless, in seq order")
   void concurrentAppends() throws Exception {
     Http alice = Http.as(server, "alice-race");

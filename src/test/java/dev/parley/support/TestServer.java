@@ -137,6 +137,16 @@ public final class TestServer implements AutoCloseable {
     return signer.generateToken(claims, options.setAlgorithm("HS256"));
   }
 
+  /** An anonymous token for {@code user} signed with the node's anonymous key, expired an hour ago. */
+  public String signAnonymousExpired(String user) {
+    String key = dev.parley.auth.AnonymousTokens.signingKey(ParleyConfig.load(env).json()).orElseThrow();
+    JWTAuth signer = JWTAuth.create(clientVertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(key)));
+    long now = System.currentTimeMillis() / 1000;
+    return signer.generateToken(new JsonObject().put("anonymous", true).put("sub", user).put("iss", "parley-anonymous")
+        .put("iat", now - 7200).put("exp", now - 3600), new JWTOptions().setAlgorithm("HS256").setNoTimestamp(true));
+  }
+
   public String bearer(String user) {
     return "Bearer " + token(user);
   }
