@@ -61,6 +61,7 @@ public final class HttpVerticle extends VerticleBase {
           });
           root.route().handler(RequestIds::handle);
           root.route().handler(AccessLog::handle);
+          Cors.of(http).ifPresent(cors -> root.route().handler(cors));
           root.route().handler(new Admission(vertx, http.getInteger("max_in_flight", 0), ParleyMetrics.of(vertx, config)));
           // An import may be larger than any other request; the first body handler a request meets reads it.
           root.post("/v1/users/me/import").handler(BodyHandler.create(false)
