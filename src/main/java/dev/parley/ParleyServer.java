@@ -117,7 +117,8 @@ public final class ParleyServer {
       started.tryComplete();
       return;
     }
-    vertx.executeBlocking(() -> Migrations.migrate(DatabaseUrl.parse(resolved.string("pg.url"))))
+    vertx.executeBlocking(() -> Migrations.migrate(DatabaseUrl.parse(resolved.string("pg.url")),
+        resolved.string("search.config")))
         .compose(migrated -> deployBackend(StoreVerticle.class, json, storeInstances))
         .compose(v -> deployBackend(CallLogVerticle.class, json, 1))
         .compose(v -> deployBackend(MaintenanceVerticle.class, json, 1))

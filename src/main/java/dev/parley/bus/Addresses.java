@@ -25,6 +25,8 @@ public final class Addresses {
   public static final String USERS_CLAIM = "parley.users.claim";
   /** Imports the records of an export (NDJSON lines over HTTP): {records: [...]}. */
   public static final String USERS_IMPORT = "parley.users.import";
+  /** Full-text search over the user's messages: {@link Requests.Search}. */
+  public static final String SEARCH = "parley.search";
   public static final String CHAT_TURN = "parley.chat.turn";
   public static final String CHAT_CONTEXT = "parley.chat.context";
 

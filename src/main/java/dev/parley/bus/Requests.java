@@ -182,6 +182,34 @@ public final class Requests {
     }
   }
 
+  /**
+   * parley.search: {q: 1..200 characters (web-search syntax: words, "phrases", -not, or), limit?:
+   * 1..50 (20), after?: the cursor of the page before}.
+   */
+  public record Search(String q, int limit, String after) {
+
+    private static final Set<String> FIELDS = Set.of("q", "limit", "after");
+
+    public static Search fromJson(JsonObject body) {
+      Fields.only(body, "", FIELDS);
+      String q = Fields.string(body, "q", "/q");
+      if (q == null || q.isBlank() || q.length() > 200) {
+        throw Problem.invalid("/q", "q must be 1 to 200 characters");
+      }
+      Integer limit = Fields.integer(body, "limit", "/limit", 1, 50);
+      String after = Fields.string(body, "after", "/after");
+      return new Search(q.strip(), limit == null ? 20 : limit, after);
+    }
+
+    public JsonObject toJson() {
+      JsonObject json = new JsonObject().put("q", q).put("limit", limit);
+      if (after != null) {
+        json.put("after", after);
+      }
+      return json;
+    }
+  }
+
   /** parley.messages.list: {conversation_id, limit?, order? (asc), after?, before?}. */
   public record ListMessages(UUID conversationId, int limit, ListOrder order, UUID after, UUID before) {
 

@@ -14,9 +14,15 @@ public final class Migrations {
   }
 
   public static MigrateResult migrate(DatabaseUrl url) {
+    return migrate(url, "simple");
+  }
+
+  /** @param searchConfig the text search configuration of the search index (search.config) */
+  public static MigrateResult migrate(DatabaseUrl url, String searchConfig) {
     return Flyway.configure()
         .dataSource(url.jdbcUrl(), url.user(), url.password())
         .locations("classpath:db/migration")
+        .placeholders(java.util.Map.of("search_config", SearchConfig.checked(searchConfig)))
         .connectRetries(0)
         .load()
         .migrate();

@@ -44,6 +44,7 @@ final class ApiRoutes {
         p -> new JsonObject().put(CONVERSATION_ID, p.path(CONVERSATION_ID)).put(MESSAGE_ID, p.path(MESSAGE_ID))));
     on(builder, contract, "issueAnonymous", anonymous::issue);
     on(builder, contract, "claimAnonymous", bus.forward(Addresses.USERS_CLAIM, p -> p.body()));
+    on(builder, contract, "search", bus.forward(Addresses.SEARCH, p -> p.query()));
     on(builder, contract, "exportMe", userData::export);
     on(builder, contract, "importMe", userData::importData);
     on(builder, contract, "eraseMe", bus.forward(Addresses.USERS_ERASE, p -> new JsonObject()));

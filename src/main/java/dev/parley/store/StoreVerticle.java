@@ -169,6 +169,8 @@ public final class StoreVerticle extends VerticleBase {
           })
           .andThen(audit(r, "erase", null));
     });
+    SearchStore search = new SearchStore(pool, config.getJsonObject("search").getString("config"));
+    user(Addresses.SEARCH, r -> search.search(r.user(), Requests.Search.fromJson(r.body())).andThen(audit(r, "search", null)));
     UserImport imports = new UserImport(pool, tokens);
     int importRecords = config.getJsonObject("limits").getInteger("import_records");
     user(Addresses.USERS_IMPORT, r -> imports.run(r.user(), Requests.ImportRecords.fromJson(r.body(), rules, importRecords))

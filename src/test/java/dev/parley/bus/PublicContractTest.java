@@ -139,7 +139,7 @@ class PublicContractTest {
     return List.of(Addresses.CONVERSATIONS_CREATE, Addresses.CONVERSATIONS_LIST, Addresses.CONVERSATIONS_GET,
         Addresses.CONVERSATIONS_UPDATE, Addresses.CONVERSATIONS_DELETE, Addresses.MESSAGES_APPEND,
         Addresses.MESSAGES_LIST, Addresses.MESSAGES_GET, Addresses.MESSAGES_UPDATE, Addresses.MESSAGES_DELETE,
-        Addresses.USERS_ERASE, Addresses.USERS_CLAIM, Addresses.USERS_IMPORT, Addresses.CHAT_TURN, Addresses.CHAT_CONTEXT, Addresses.CONVERSATIONS_FOLLOW);
+        Addresses.USERS_ERASE, Addresses.USERS_CLAIM, Addresses.USERS_IMPORT, Addresses.SEARCH, Addresses.CHAT_TURN, Addresses.CHAT_CONTEXT, Addresses.CONVERSATIONS_FOLLOW);
   }
 
   @ParameterizedTest(name = "{0}")
