@@ -135,6 +135,10 @@ def main(raw_path, out_dir, meta_path):
         if chat and append and append["rps"]:
             notes.append(f"chat turns (0 ms model) at c={c}: {chat['rps']:.0f}/s, {chat['rps'] / append['rps']:.2f}x "
                          f"the append throughput of this run (target: at least 0.5x).")
+    for r in rows:
+        if r["scenario"].startswith("search"):
+            notes.append(f"search at c={r['concurrency']} over {r['size']:,} more messages: p50 {ms(r['p50_us'])} ms, "
+                         f"p99 {ms(r['p99_us'])} ms, {r['rps']:.0f}/s (target: p50 at most 20 ms at 1,000,000 messages).")
     lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     with open(os.path.join(out_dir, "report.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
