@@ -101,7 +101,7 @@ final class ChatTurn {
             .transform(ar -> settle(ar.succeeded() ? ar.result() : null, ar.cause()));
       }
       if (streamAddress == null) {
-        return limit().compose(v -> inOneCommit());
+        return inOneCommit();
       }
       return limit()
           .compose(v -> storeUserMessage())
@@ -124,7 +124,8 @@ final class ChatTurn {
   private Future<Reply> inOneCommit() {
     boolean newConversation = request.conversationId() == null;
     conversationId = newConversation ? UUID.randomUUID().toString() : request.conversationId().toString();
-    return assembly.withNewMessage(bus, conversationId, newConversation, request, budget, messageCost)
+    return limit()
+        .compose(v -> assembly.withNewMessage(bus, conversationId, newConversation, request, budget, messageCost))
         .recover(beforeModel -> release().transform(ignored -> Future.failedFuture(beforeModel)))
         .compose(plan -> complete(plan, false).transform(ar -> {
           JsonObject user = request.userMessage().toJson().put("token_count", messageCost - assembly.perMessage());

@@ -64,8 +64,11 @@ class LimitsAndBreakerTest {
     assertEquals("0", third.getHeader("RateLimit-Remaining"));
     assertTrue(Integer.parseInt(third.getHeader("RateLimit-Reset")) > 0);
     assertEquals(2, fake.calls().size());
-    // Nothing was written for the rejected turn.
+    // Nothing was written for the rejected turn, and a rejected turn's key is free again at once.
     assertEquals(2, alice.get("/v1/conversations").bodyAsJsonObject().getJsonArray("data").size());
+    assertEquals(429, alice.post("/v1/chat", turn("4"), "limited-key").statusCode());
+    assertEquals(0, server.sqlLong("SELECT count(*) FROM idempotency_keys WHERE owner = 'alice-limit'"),
+        "the 429 released its idempotency key");
     assertEquals(200, Http.as(server, "bob-limit").post("/v1/chat", turn("1")).statusCode());
   }
 
