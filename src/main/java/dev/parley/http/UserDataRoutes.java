@@ -5,6 +5,7 @@ import dev.parley.bus.Problem;
 import dev.parley.bus.Reply;
 import dev.parley.ops.Audit;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.HttpServerResponse;
@@ -27,11 +28,13 @@ final class UserDataRoutes {
   static final String NDJSON = "application/x-ndjson";
   private static final int PAGE = 100;
 
+  private final Vertx vertx;
   private final EventBus bus;
   private final long timeoutMs;
 
-  UserDataRoutes(EventBus bus, long timeoutMs) {
-    this.bus = bus;
+  UserDataRoutes(Vertx vertx, long timeoutMs) {
+    this.vertx = vertx;
+    this.bus = vertx.eventBus();
     this.timeoutMs = timeoutMs;
   }
 
@@ -54,15 +57,11 @@ final class UserDataRoutes {
       Problems.send(rc, Problems.unsupportedMediaType());
       return;
     }
-    JsonArray records;
-    try {
-      records = lines(rc.body().buffer());
-    } catch (Problem problem) {
-      Problems.send(rc, problem);
-      return;
-    }
-    bus.<Object>request(Addresses.USERS_IMPORT, new JsonObject().put("records", records),
-            BusForwarder.options(rc, user, Addresses.USERS_IMPORT, false, timeoutMs))
+    // An import may be tens of megabytes: its lines are parsed off the event loop.
+    Buffer body = rc.body().buffer();
+    vertx.executeBlocking(() -> lines(body), false)
+        .compose(records -> bus.<Object>request(Addresses.USERS_IMPORT, new JsonObject().put("records", records),
+            BusForwarder.options(rc, user, Addresses.USERS_IMPORT, false, timeoutMs)))
         .onSuccess(message -> {
           Reply reply = Reply.from(message);
           rc.response().setStatusCode(reply.status()).putHeader("Content-Type", "application/json")

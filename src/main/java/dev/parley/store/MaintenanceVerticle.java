@@ -14,6 +14,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The maintenance job: on a schedule (and on parley.internal.maintenance.run), on exactly one node
@@ -110,11 +112,13 @@ public final class MaintenanceVerticle extends VerticleBase {
 
   private Future<JsonObject> purge(SqlConnection connection) {
     JsonObject done = new JsonObject().put("ran", true);
-    return batches(connection, SqlQueries.purgeDeletedConversations(), deletedDays, 0, 0)
+    // Purged conversations take their archived objects with them.
+    return batches(connection, SqlQueries.purgeDeletedConversations(), deletedDays, rows -> cold.forget(ColdArchive.keys(rows)),
+        0, 0)
         .compose(n -> {
           done.put("conversations", n);
           metrics.maintenancePurged("conversations", n);
-          return batches(connection, SqlQueries.purgeDeletedMessages(), deletedDays, 0, 0);
+          return batches(connection, SqlQueries.purgeDeletedMessages(), deletedDays, rows -> { }, 0, 0);
         })
         .compose(n -> {
           done.put("messages", n);
@@ -171,16 +175,16 @@ public final class MaintenanceVerticle extends VerticleBase {
   }
 
   /** Runs a purge statement batch by batch until a batch is short or maxBatches ran; the rows purged. */
-  private Future<Integer> batches(SqlConnection connection, String sql, int days, int done, int total) {
+  private Future<Integer> batches(SqlConnection connection, String sql, int days,
+                                  Consumer<RowSet<Row>> purged, int done, int total) {
     if (done >= maxBatches) {
       return Future.succeededFuture(total);
     }
     return connection.preparedQuery(sql).execute(Tuple.of(days, batchSize)).compose(rows -> {
       int n = rows.rowCount();
-      if (rows.columnsNames() != null && rows.columnsNames().contains("cold_key")) {
-        cold.forget(ColdArchive.keys(rows));
-      }
-      return n < batchSize ? Future.succeededFuture(total + n) : batches(connection, sql, days, done + 1, total + n);
+      purged.accept(rows);
+      return n < batchSize ? Future.succeededFuture(total + n)
+          : batches(connection, sql, days, purged, done + 1, total + n);
     });
   }
 

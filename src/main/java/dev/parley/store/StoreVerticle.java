@@ -9,6 +9,7 @@ import dev.parley.bus.InputRules;
 import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.NewMessage;
 import dev.parley.bus.Problem;
+import dev.parley.bus.ProblemType;
 import dev.parley.bus.Reply;
 import dev.parley.bus.Requests;
 import dev.parley.cache.HistoryCache;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Serves the parley.conversations.*, parley.messages.* and parley.users.erase addresses from
@@ -173,7 +175,10 @@ public final class StoreVerticle extends VerticleBase {
     user(Addresses.SEARCH, r -> search.search(r.user(), Requests.Search.fromJson(r.body())).andThen(audit(r, "search", null)));
     UserImport imports = new UserImport(pool, tokens);
     int importRecords = config.getJsonObject("limits").getInteger("import_records");
-    user(Addresses.USERS_IMPORT, r -> imports.run(r.user(), Requests.ImportRecords.fromJson(r.body(), rules, importRecords))
+    // Checking every line of a large import would hold the event loop: it runs on a worker.
+    user(Addresses.USERS_IMPORT, r -> vertx.executeBlocking(() -> Requests.ImportRecords.fromJson(r.body(), rules,
+            importRecords), false)
+        .compose(records -> imports.run(r.user(), records))
         .andThen(audit(r, "import", null)));
     AnonymousClaims claims = new AnonymousClaims(pool, AnonymousTokens.of(vertx, config));
     user(Addresses.USERS_CLAIM, r -> {
@@ -292,10 +297,10 @@ public final class StoreVerticle extends VerticleBase {
    * nothing, which is what a cold conversation's missing messages look like to a write), the
    * conversation is restored if it is a cold one of the user's, and the operation runs again.
    */
-  private <T> Future<T> warm(String owner, UUID conversationId, java.util.function.Supplier<Future<T>> operation) {
+  private <T> Future<T> warm(String owner, UUID conversationId, Supplier<Future<T>> operation) {
     return operation.get().recover(failure -> {
       boolean maybeCold = failure instanceof ColdConversation
-          || failure instanceof Problem p && p.type() == dev.parley.bus.ProblemType.NOT_FOUND;
+          || failure instanceof Problem p && p.type() == ProblemType.NOT_FOUND;
       if (!maybeCold) {
         return Future.failedFuture(failure);
       }
