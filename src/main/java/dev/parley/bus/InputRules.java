@@ -19,11 +19,15 @@ public final class InputRules {
 
   /** The members of a message a client sends (MessageInput in openapi.yaml). */
   private static final Set<String> MESSAGE_FIELDS = Set.of("role", "content", "sources", "selected_text", "metadata",
-      "tool_calls");
-  /** A turn's answer also names its model and how it ended. */
+      "tool_calls", "tool_call_id");
   /** A turn's own messages (internal): also the model and status of an answer, and a count the turn already took. */
   private static final Set<String> ANSWER_FIELDS = Set.of("role", "content", "sources", "selected_text", "metadata",
-      "tool_calls", "model", "status", "token_count");
+      "tool_calls", "tool_call_id", "model", "status", "token_count");
+  private static final Set<String> TOOL_CALL_FIELDS = Set.of("id", "type", "function");
+  private static final Set<String> FUNCTION_CALL_FIELDS = Set.of("name", "arguments");
+  /** Tool calls one assistant message may carry, and the longest call id. */
+  public static final int MAX_TOOL_CALLS = 64;
+  public static final int MAX_TOOL_CALL_ID_CHARS = 256;
 
   private final Limits limits;
 
@@ -186,7 +190,14 @@ public final class InputRules {
     if (text.length() > limits.contentChars() && !(answer && r == Role.ASSISTANT)) {
       throw Problem.invalid(pointer + "/content", "content must be at most " + limits.contentChars() + " characters");
     }
-    JsonArray toolCalls = optionalArray(m, "tool_calls", pointer);
+    JsonArray toolCalls = m.getValue("tool_calls") == null ? null : toolCalls(m.getValue("tool_calls"), pointer + "/tool_calls");
+    if (toolCalls != null && r != Role.ASSISTANT) {
+      throw Problem.invalid(pointer + "/tool_calls", "only an assistant message carries tool_calls");
+    }
+    String toolCallId = m.getValue("tool_call_id") == null ? null : toolCallId(m.getValue("tool_call_id"), pointer + "/tool_call_id");
+    if (toolCallId != null && r != Role.TOOL) {
+      throw Problem.invalid(pointer + "/tool_call_id", "only a tool message (role tool) carries tool_call_id");
+    }
     if (text.isEmpty() && toolCalls == null) {
       throw Problem.invalid(pointer + "/content", "content must not be empty");
     }
@@ -202,7 +213,54 @@ public final class InputRules {
     }
     return new NewMessage(r, text, counted == null ? 0 : (Integer) counted, (String) model,
         optionalArray(m, "sources", pointer), selectedText(m.getValue("selected_text"), pointer + "/selected_text"),
-        metadata(m.getValue("metadata"), pointer + "/metadata"), toolCalls, status);
+        metadata(m.getValue("metadata"), pointer + "/metadata"), toolCalls, toolCallId, status);
+  }
+
+  /**
+   * Tool calls as an assistant message holds them (OpenAI's shape, whatever the provider):
+   * [{id, type: "function", function: {name, arguments (a JSON text)}}], 1 to {@link #MAX_TOOL_CALLS}.
+   */
+  public static JsonArray toolCalls(Object value, String pointer) {
+    if (!(value instanceof JsonArray calls) || calls.isEmpty() || calls.size() > MAX_TOOL_CALLS) {
+      throw Problem.invalid(pointer, "tool_calls must be an array of 1 to " + MAX_TOOL_CALLS + " tool calls");
+    }
+    Set<String> ids = new java.util.HashSet<>();
+    for (int i = 0; i < calls.size(); i++) {
+      String at = pointer + "/" + i;
+      if (!(calls.getValue(i) instanceof JsonObject call)) {
+        throw Problem.invalid(at, "each tool call must be an object");
+      }
+      Fields.only(call, at, TOOL_CALL_FIELDS);
+      if (!ids.add(toolCallId(call.getValue("id"), at + "/id"))) {
+        throw Problem.invalid(at + "/id", "tool call ids must be unique within a message");
+      }
+      if (!"function".equals(call.getValue("type"))) {
+        throw Problem.invalid(at + "/type", "type must be function");
+      }
+      JsonObject function = Fields.object(call.getValue("function"), at + "/function");
+      Fields.only(function, at + "/function", FUNCTION_CALL_FIELDS);
+      functionName(function.getValue("name"), at + "/function/name");
+      if (!(function.getValue("arguments") instanceof String)) {
+        throw Problem.invalid(at + "/function/arguments", "arguments must be a string (JSON text)");
+      }
+    }
+    return calls;
+  }
+
+  /** A tool call's id: 1 to {@link #MAX_TOOL_CALL_ID_CHARS} characters. */
+  public static String toolCallId(Object value, String pointer) {
+    if (!(value instanceof String id) || id.isEmpty() || id.length() > MAX_TOOL_CALL_ID_CHARS) {
+      throw Problem.invalid(pointer, "a tool call id must be a string of 1 to " + MAX_TOOL_CALL_ID_CHARS + " characters");
+    }
+    return id;
+  }
+
+  /** A function's name as every provider takes it: 1 to 64 of a-z, A-Z, 0-9, _ and -. */
+  public static String functionName(Object value, String pointer) {
+    if (!(value instanceof String name) || !name.matches("[a-zA-Z0-9_-]{1,64}")) {
+      throw Problem.invalid(pointer, "a function name must be 1 to 64 letters, digits, _ or -");
+    }
+    return name;
   }
 
   /** The text the user had selected: a string within the content limit, or null. */

@@ -5,19 +5,20 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * A message about to be appended, validated by {@link InputRules}; the store fills in its token count.
- * {@code selectedText} is the text the user had selected when writing it (null: none).
+ * {@code selectedText} is the text the user had selected when writing it (null: none); {@code toolCallId}
+ * the call a tool result answers (role tool only).
  */
 public record NewMessage(Role role, String content, int tokenCount, String model,
                          JsonArray sources, String selectedText, JsonObject metadata, JsonArray toolCalls,
-                         MessageStatus status) {
+                         String toolCallId, MessageStatus status) {
 
   public NewMessage withTokenCount(int count) {
-    return new NewMessage(role, content, count, model, sources, selectedText, metadata, toolCalls, status);
+    return new NewMessage(role, content, count, model, sources, selectedText, metadata, toolCalls, toolCallId, status);
   }
 
   /** A message as a client sends it: role and content, nothing else. */
   public static NewMessage of(Role role, String content) {
-    return new NewMessage(role, content, 0, null, null, null, new JsonObject(), null, MessageStatus.COMPLETE);
+    return new NewMessage(role, content, 0, null, null, null, new JsonObject(), null, null, MessageStatus.COMPLETE);
   }
 
   /** The request form (MessageInput in openapi.yaml); model and status only for a turn's answer. */
@@ -34,6 +35,9 @@ public record NewMessage(Role role, String content, int tokenCount, String model
     }
     if (toolCalls != null) {
       json.put("tool_calls", toolCalls);
+    }
+    if (toolCallId != null) {
+      json.put("tool_call_id", toolCallId);
     }
     if (model != null) {
       json.put("model", model);

@@ -39,21 +39,21 @@ public final class Replies {
   /** A stored message (also the answer of messages.get and messages.update). */
   public record Message(UUID id, UUID conversationId, long seq, Role role, String content, int tokenCount,
                         String model, JsonArray sources, String selectedText, JsonObject metadata, JsonArray toolCalls,
-                        MessageStatus status, String createdAt) {
+                        String toolCallId, MessageStatus status, String createdAt) {
 
     public static Message fromJson(JsonObject json) {
       return new Message(UUID.fromString(json.getString("id")), UUID.fromString(json.getString("conversation_id")),
           json.getLong("seq"), Wire.parse(Role.class, json.getString("role")), json.getString("content"),
           json.getInteger("token_count"), json.getString("model"), json.getJsonArray("sources"),
           json.getString("selected_text"), json.getJsonObject("metadata", new JsonObject()), json.getJsonArray("tool_calls"),
-          Wire.parse(MessageStatus.class, json.getString("status", "complete")), json.getString("created_at"));
+          json.getString("tool_call_id"), Wire.parse(MessageStatus.class, json.getString("status", "complete")), json.getString("created_at"));
     }
 
     public JsonObject toJson() {
       return new JsonObject().put("id", id.toString()).put("object", "message")
           .put("conversation_id", conversationId.toString()).put("seq", seq).put("role", role.wire())
           .put("content", content).put("token_count", tokenCount).put("model", model).put("sources", sources)
-          .put("selected_text", selectedText).put("metadata", metadata).put("tool_calls", toolCalls).put("status", status.wire())
+          .put("selected_text", selectedText).put("metadata", metadata).put("tool_calls", toolCalls).put("tool_call_id", toolCallId).put("status", status.wire())
           .put("created_at", createdAt);
     }
   }

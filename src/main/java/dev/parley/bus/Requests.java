@@ -237,10 +237,25 @@ public final class Requests {
   public record ChatTurn(UUID conversationId, String content, JsonArray sources, String selectedText,
                          JsonObject metadata, String model,
                          String system, Integer maxOutputTokens, ContextStrategy strategy, int lastN,
-                         Integer maxPromptTokens) {
+                         Integer maxPromptTokens, JsonArray tools, Object toolChoice, List<ToolResult> toolResults) {
+
+    /** A tool's result handed back to the model: it answers the pending call {@code toolCallId}. */
+    public record ToolResult(String toolCallId, String content) {
+
+      public NewMessage toMessage() {
+        return new NewMessage(Role.TOOL, content, 0, null, null, null, new JsonObject(), null, toolCallId,
+            MessageStatus.COMPLETE);
+      }
+    }
 
     private static final Set<String> FIELDS = Set.of("conversation_id", "message", "model", "system",
-        "max_output_tokens", "context");
+        "max_output_tokens", "context", "tools", "tool_choice", "tool_results");
+    private static final Set<String> TOOL_FIELDS = Set.of("type", "function");
+    private static final Set<String> FUNCTION_FIELDS = Set.of("name", "description", "parameters", "strict");
+    private static final Set<String> TOOL_RESULT_FIELDS = Set.of("tool_call_id", "content");
+    private static final Set<String> TOOL_CHOICES = Set.of("auto", "none", "required");
+    /** Tools one turn may offer. */
+    public static final int MAX_TOOLS = 128;
     private static final Set<String> MESSAGE_FIELDS = Set.of("content", "sources", "selected_text", "metadata");
     private static final Set<String> CONTEXT_FIELDS = Set.of("strategy", "last_n", "max_prompt_tokens");
 
@@ -278,10 +293,10 @@ public final class Requests {
         if (m.getValue("metadata") != null) {
           metadata = rules.metadata(m.getValue("metadata"), "/message/metadata");
         }
-      } else if (message == null && dryRun) {
+      } else if (message == null && (dryRun || body.getValue("tool_results") != null)) {
         content = null;
       } else {
-        throw Problem.invalid("/message", "message must be a string or an object with content");
+        throw Problem.invalid("/message", "message must be a string or an object with content (or give tool_results)");
       }
       int maxChars = rules.limits().contentChars();
       if (content != null && content.isBlank()) {
@@ -306,15 +321,116 @@ public final class Requests {
       }
       Integer maxPrompt = Fields.integer(context, "max_prompt_tokens", "/context/max_prompt_tokens", 1,
           Integer.MAX_VALUE);
+      JsonArray tools = tools(body.getValue("tools"));
+      Object toolChoice = toolChoice(body.getValue("tool_choice"), tools);
+      List<ToolResult> toolResults = toolResults(body.getValue("tool_results"), maxChars);
+      if (!toolResults.isEmpty() && conversation == null) {
+        throw Problem.invalid("/tool_results", "tool_results answer the tool calls of a conversation: conversation_id is required");
+      }
       return new ChatTurn(conversation, content, sources, selectedText, metadata, Fields.string(body, "model", "/model"),
-          system,
-          maxOutput, strategy, lastN == null ? 0 : lastN, maxPrompt);
+          system, maxOutput, strategy, lastN == null ? 0 : lastN, maxPrompt, tools, toolChoice, toolResults);
     }
 
-    /** The user message as the store takes it. */
+    /** [{type: "function", function: {name, description?, parameters? (a JSON schema object), strict?}}], or null. */
+    private static JsonArray tools(Object value) {
+      if (value == null) {
+        return null;
+      }
+      if (!(value instanceof JsonArray tools) || tools.isEmpty() || tools.size() > MAX_TOOLS) {
+        throw Problem.invalid("/tools", "tools must be an array of 1 to " + MAX_TOOLS + " function definitions");
+      }
+      Set<String> names = new java.util.HashSet<>();
+      for (int i = 0; i < tools.size(); i++) {
+        String at = "/tools/" + i;
+        JsonObject tool = Fields.object(tools.getValue(i), at);
+        Fields.only(tool, at, TOOL_FIELDS);
+        if (!"function".equals(tool.getValue("type"))) {
+          throw Problem.invalid(at + "/type", "type must be function");
+        }
+        JsonObject function = Fields.object(tool.getValue("function"), at + "/function");
+        Fields.only(function, at + "/function", FUNCTION_FIELDS);
+        if (!names.add(InputRules.functionName(function.getValue("name"), at + "/function/name"))) {
+          throw Problem.invalid(at + "/function/name", "tool names must be unique");
+        }
+        Fields.string(function, "description", at + "/function/description");
+        if (function.getValue("parameters") != null) {
+          Fields.object(function.getValue("parameters"), at + "/function/parameters");
+        }
+        Fields.bool(function, "strict");
+      }
+      return tools;
+    }
+
+    /** "auto", "none", "required" or {type: "function", function: {name}} naming one of the tools; null when absent. */
+    private static Object toolChoice(Object value, JsonArray tools) {
+      if (value == null) {
+        return null;
+      }
+      if (tools == null) {
+        throw Problem.invalid("/tool_choice", "tool_choice needs tools");
+      }
+      if (value instanceof String s && TOOL_CHOICES.contains(s)) {
+        return s;
+      }
+      if (value instanceof JsonObject choice && "function".equals(choice.getValue("type"))
+          && choice.getValue("function") instanceof JsonObject f && choice.size() == 2 && f.size() == 1
+          && f.getValue("name") instanceof String name) {
+        for (Object t : tools) {
+          if (name.equals(((JsonObject) t).getJsonObject("function").getString("name"))) {
+            return choice;
+          }
+        }
+        throw Problem.invalid("/tool_choice/function/name", "tool_choice names a function that is not in tools");
+      }
+      throw Problem.invalid("/tool_choice", "tool_choice must be auto, none, required or {type: function, function: {name}}");
+    }
+
+    /** [{tool_call_id, content}], each call once; empty when absent. */
+    private static List<ToolResult> toolResults(Object value, int maxChars) {
+      if (value == null) {
+        return List.of();
+      }
+      if (!(value instanceof JsonArray results) || results.isEmpty() || results.size() > InputRules.MAX_TOOL_CALLS) {
+        throw Problem.invalid("/tool_results", "tool_results must be an array of 1 to " + InputRules.MAX_TOOL_CALLS
+            + " results");
+      }
+      List<ToolResult> out = new ArrayList<>(results.size());
+      Set<String> ids = new java.util.HashSet<>();
+      for (int i = 0; i < results.size(); i++) {
+        String at = "/tool_results/" + i;
+        JsonObject result = Fields.object(results.getValue(i), at);
+        Fields.only(result, at, TOOL_RESULT_FIELDS);
+        String id = InputRules.toolCallId(result.getValue("tool_call_id"), at + "/tool_call_id");
+        if (!ids.add(id)) {
+          throw Problem.invalid(at + "/tool_call_id", "each tool call is answered once");
+        }
+        if (!(result.getValue("content") instanceof String text) || text.length() > maxChars) {
+          throw Problem.invalid(at + "/content", "content must be a string of at most " + maxChars + " characters");
+        }
+        out.add(new ToolResult(id, text));
+      }
+      return out;
+    }
+
+    /** The user message as the store takes it (null when the turn only hands back tool results). */
     public NewMessage userMessage() {
-      return new NewMessage(Role.USER, content, 0, null, sources, selectedText,
-          metadata == null ? new JsonObject() : metadata, null, MessageStatus.COMPLETE);
+      return content == null ? null : new NewMessage(Role.USER, content, 0, null, sources, selectedText,
+          metadata == null ? new JsonObject() : metadata, null, null, MessageStatus.COMPLETE);
+    }
+
+    /** What the turn adds before the answer, in order: its tool results, then the user's message (if any). */
+    public List<NewMessage> inputMessages() {
+      List<NewMessage> input = new ArrayList<>(toolResults.size() + 1);
+      toolResults.forEach(r -> input.add(r.toMessage()));
+      if (content != null) {
+        input.add(userMessage());
+      }
+      return input;
+    }
+
+    /** The ids of the calls the turn's tool results answer. */
+    public List<String> toolCallIds() {
+      return toolResults.stream().map(ToolResult::toolCallId).toList();
     }
 
     public JsonObject toJson() {
@@ -335,6 +451,12 @@ public final class Requests {
         }
         json.put("message", message.size() == 1 ? content : message);
       }
+      if (!toolResults.isEmpty()) {
+        JsonArray results = new JsonArray();
+        toolResults.forEach(r -> results.add(new JsonObject().put("tool_call_id", r.toolCallId()).put("content", r.content())));
+        json.put("tool_results", results);
+      }
+      json.put("tools", tools).put("tool_choice", toolChoice);
       json.put("model", model).put("system", system).put("max_output_tokens", maxOutputTokens);
       JsonObject context = new JsonObject().put("strategy", strategy.wire());
       if (strategy == ContextStrategy.LAST_N) {

@@ -35,6 +35,7 @@ import java.util.UUID;
 final class ChatTurn {
 
   private final BusCalls bus;
+  private final ContextAssembly.Prepared prepared;
   private final Requests.ChatTurn request;
   private final ContextAssembly.Budget budget;
   private final int messageCost;
@@ -60,6 +61,7 @@ final class ChatTurn {
            UserLimits limits, ContextAssembly assembly, SummaryRefresher summaries, TurnLeases leases,
            Streaming streaming) {
     this.bus = prepared.bus();
+    this.prepared = prepared;
     this.request = prepared.request();
     this.budget = prepared.budget();
     this.messageCost = prepared.newCost();
@@ -125,15 +127,15 @@ final class ChatTurn {
     boolean newConversation = request.conversationId() == null;
     conversationId = newConversation ? UUID.randomUUID().toString() : request.conversationId().toString();
     return limit()
-        .compose(v -> assembly.withNewMessage(bus, conversationId, newConversation, request, budget, messageCost))
+        .compose(v -> assembly.withNewMessage(bus, conversationId, newConversation, prepared))
         .recover(beforeModel -> release().transform(ignored -> Future.failedFuture(beforeModel)))
         .compose(plan -> complete(plan, false).transform(ar -> {
-          JsonObject user = request.userMessage().toJson().put("token_count", messageCost - assembly.perMessage());
+          JsonArray input = new JsonArray(new java.util.ArrayList<>(prepared.input()));
           JsonObject append = new JsonObject().put("conversation_id", conversationId)
               .put("new_conversation", newConversation);
           if (ar.failed()) {
             Problem problem = ar.cause() instanceof Problem p ? p : Problem.internal();
-            append.put("messages", new JsonArray().add(user))
+            append.put("messages", input)
                 .put("turn_failure", new JsonObject().put("status", problem.status()).put("response", problem.toJson()));
             // The user message is kept, the failure is the key's answer; if even that cannot be stored, the key is free.
             return bus.request(InternalAddresses.TURN_APPEND, append, keyed())
@@ -147,14 +149,15 @@ final class ChatTurn {
           } catch (Problem problem) {
             return Future.failedFuture(problem);
           }
-          append.put("messages", new JsonArray().add(user).add(answer.assistant())).put("turn_response", answer.response());
+          append.put("messages", input.copy().add(answer.assistant())).put("turn_response", answer.response());
           return bus.request(InternalAddresses.TURN_APPEND, append, keyed())
               .recover(unstored -> release().transform(ignored -> Future.failedFuture(unstored)))
               .map(stored -> {
                 JsonArray data = stored.body().getJsonArray("data");
-                userMessage = data.getJsonObject(0);
+                userMessage = data.getJsonObject(input.size() - 1);
                 refreshSummary(answered.plan());
-                return Reply.ok(answer.response().copy().put("user_message", userMessage).put("message", data.getJsonObject(1)));
+                return Reply.ok(answer.response().copy().put("user_message", userMessage)
+                    .put("message", data.getJsonObject(input.size())));
               });
         }));
   }
@@ -216,16 +219,18 @@ final class ChatTurn {
     return conversation.compose(id -> {
       conversationId = id;
       return bus.request(InternalAddresses.TURN_APPEND, new JsonObject().put("conversation_id", id)
-          .put("messages", new JsonArray().add(request.userMessage().toJson())), keyed());
+          .put("messages", new JsonArray(new java.util.ArrayList<>(prepared.input()))), keyed());
     }).map(r -> {
-      userMessage = r.body().getJsonArray("data").getJsonObject(0);
+      JsonArray stored = r.body().getJsonArray("data");
+      // The turn id is the id of its last input message (the user's message, or its last tool result).
+      userMessage = stored.getJsonObject(stored.size() - 1);
       return null;
     });
   }
 
   private Future<Reply> converse() {
     return startRelay()
-        .compose(v -> assembly.read(bus, conversationId, request, budget, 0, request.lastN()))
+        .compose(v -> assembly.read(bus, conversationId, request, budget, 0, request.lastN(), java.util.List.of()))
         .compose(plan -> complete(plan, false))
         .compose(this::storeAnswer);
   }
@@ -258,6 +263,8 @@ final class ChatTurn {
         .put("system", plan.system())
         .put("messages", plan.providerMessages())
         .put("max_output_tokens", budget.maxOutput())
+        .put("tools", request.tools())
+        .put("tool_choice", request.toolChoice())
         .put("estimated_prompt_tokens", plan.promptTokens())
         .put("conversation_id", conversationId)
         .put("stream_address", relay == null ? null : relay.address());

@@ -86,7 +86,14 @@ final class TurnRelay {
     });
   }
 
+  /** A piece from the model: {delta: text}, or {tool_call: {index, id, name, arguments}}. */
   private void delta(Message<JsonObject> fromModel) {
+    JsonObject toolCall = fromModel.body().getJsonObject("tool_call");
+    if (toolCall != null) {
+      TurnLog.Event event = next("tool_call", toolCall);
+      relay(new JsonObject().put("tool_call", toolCall).put("n", event.n()), fromModel);
+      return;
+    }
     String text = fromModel.body().getString("delta");
     TurnLog.Event event = next("delta", new JsonObject().put("content", text));
     relay(new JsonObject().put("delta", text).put("n", event.n()), fromModel);

@@ -14,7 +14,8 @@ import java.util.UUID;
 
 /**
  * A chat turn answered as Server-Sent Events: {@code turn} (its id, conversation and stored user
- * message), {@code delta} events while the model writes, then one {@code message} event with the
+ * message), {@code delta} events while the model writes ({@code tool_call} events for the pieces of
+ * the tool calls it makes: {index, id, name, arguments}), then one {@code message} event with the
  * whole turn, or an {@code error} event with a problem; every event has an id {@code <turn id>:<n>}.
  * A comment line keeps idle connections open. Errors before the first byte are plain problem+json
  * responses with their status. A reconnect with Last-Event-ID gets the rest of the same turn from
@@ -69,8 +70,8 @@ final class ChatStream {
         turn[0] = e.getJsonObject("turn").getString("turn_id");
         resumable[0] = e.getJsonObject("turn").getBoolean("resumable", false);
       }
-      String name = e.containsKey("delta") ? "delta" : e.containsKey("turn") ? "turn"
-          : e.containsKey("message") ? "message" : "error";
+      String name = e.containsKey("delta") ? "delta" : e.containsKey("tool_call") ? "tool_call"
+          : e.containsKey("turn") ? "turn" : e.containsKey("message") ? "message" : "error";
       JsonObject data = "delta".equals(name) ? new JsonObject().put("content", e.getString("delta")) : e.getJsonObject(name);
       stream.event(turn[0] + ":" + last[0], name, data);
       stream.acknowledge(event);

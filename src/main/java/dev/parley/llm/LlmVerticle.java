@@ -124,7 +124,9 @@ public final class LlmVerticle extends VerticleBase {
 
   /**
    * In: {model (a name the catalogue resolves; absent: the default), system?, messages,
-   * max_output_tokens, estimated_prompt_tokens?, conversation_id?, stream_address?}. The model's
+   * max_output_tokens, estimated_prompt_tokens?, conversation_id?, stream_address?, tools?,
+   * tool_choice?}. Streamed pieces go to stream_address as {delta: text} or {tool_call: {index, id,
+   * name, arguments}}. The model's
    * limits come from this node's catalogue, never from the caller.
    */
   private Future<Reply> complete(BusEndpoint.Request r) {
@@ -140,7 +142,7 @@ public final class LlmVerticle extends VerticleBase {
     }
     String streamAddress = body.getString("stream_address");
     ProviderRequest request = new ProviderRequest(model, body.getString("system"), messages, maxOutput,
-        streamAddress != null);
+        streamAddress != null, body.getJsonArray("tools"), body.getValue("tool_choice"));
     Job job = new Job(Promise.promise(), model, request, r.user(), body.getString("conversation_id"), r.requestId(),
         streamAddress, body.getInteger("estimated_prompt_tokens", 0) + maxOutput, new AtomicInteger());
     if (!providers.containsKey(model.provider())) {
@@ -188,7 +190,18 @@ public final class LlmVerticle extends VerticleBase {
     long started = System.nanoTime();
     Provider.Call call;
     try {
-      call = providers.get(job.model().provider()).start(job.request(), delta -> forward(job, delta));
+      call = providers.get(job.model().provider()).start(job.request(), new Provider.Deltas() {
+        @Override
+        public void text(String text) {
+          forward(job, new JsonObject().put("delta", text));
+        }
+
+        @Override
+        public void toolCall(int index, String id, String name, String arguments) {
+          forward(job, new JsonObject().put("tool_call", new JsonObject().put("index", index).put("id", id)
+              .put("name", name).put("arguments", arguments)));
+        }
+      });
     } catch (RuntimeException e) {
       done(job);
       job.answer().fail(e);
@@ -239,7 +252,7 @@ public final class LlmVerticle extends VerticleBase {
    * reading holds a bounded amount in this node. An ack missing for stream_stall_ms, or a stream
    * address nobody listens on, means the client is gone: the call is cancelled.
    */
-  private void forward(Job job, String delta) {
+  private void forward(Job job, JsonObject delta) {
     if (job.streamAddress() == null) {
       return;
     }
@@ -248,7 +261,7 @@ public final class LlmVerticle extends VerticleBase {
     if (ahead >= DELTAS_AHEAD && current != null) {
       current.pause();
     }
-    vertx.eventBus().request(job.streamAddress(), new JsonObject().put("delta", delta),
+    vertx.eventBus().request(job.streamAddress(), delta,
             new DeliveryOptions().setSendTimeout(streamStallMs)
                 // An HTTP stream of this node, or a bus caller anywhere in the cluster.
                 .setLocalOnly(InternalAddresses.isLocalStream(job.streamAddress())))

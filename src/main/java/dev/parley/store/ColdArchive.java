@@ -134,7 +134,7 @@ final class ColdArchive {
                       m.getString("role"), m.getString("content"), m.getInteger("token_count"), m.getString("model"),
                       m.getJsonArray("sources"), m.getJsonObject("metadata", new JsonObject()), m.getJsonArray("tool_calls"),
                       m.getString("status", "complete"), m.getString("selected_text"),
-                      OffsetDateTime.parse(m.getString("created_at"))}));
+                      OffsetDateTime.parse(m.getString("created_at")), m.getString("tool_call_id")}));
                 }
                 Future<?> inserted = rows.isEmpty() ? Future.succeededFuture()
                     : tx.preparedQuery(SqlQueries.restoreMessage()).executeBatch(rows);

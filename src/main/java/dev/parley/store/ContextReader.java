@@ -32,8 +32,9 @@ final class ContextReader {
 
   /**
    * In: {conversation_id, budget_tokens, per_message_tokens, max_messages (0: any), use_summary,
-   * below_seq (default: after the newest)}.
-   * Out: {messages (oldest first: id, seq, role, content, token_count), prompt_tokens, stopped_by
+   * below_seq (default: after the newest), tool_call_ids? (the turn's tool results: each must answer a
+   * pending call, else 422)}.
+   * Out: {messages (oldest first: id, seq, role, content, token_count, tool_calls?, tool_call_id?), prompt_tokens, stopped_by
    * (budget|max_messages|start), summary, summary_upto_seq, last_seq, dropped}.
    */
   Future<Reply> read(String owner, JsonObject query) {
@@ -52,6 +53,11 @@ final class ContextReader {
       Row head = rows.iterator().next();
       if (head.getBoolean("cold")) {
         return Future.failedFuture(new ColdConversation(conversationId));
+      }
+      if (query.getValue("tool_call_ids") instanceof JsonArray ids && !ids.isEmpty()) {
+        List<String> answering = new ArrayList<>();
+        ids.forEach(id -> answering.add(String.valueOf(id)));
+        ToolResults.checkIds(ToolResults.pending(rows), answering);
       }
       String summary = useSummary ? head.getString("summary") : null;
       long lower = summary == null ? 0 : head.getLong("summary_upto_seq");
@@ -115,12 +121,19 @@ final class ContextReader {
         return false;
       }
       used += cost;
-      messages.add(new JsonObject()
+      JsonObject message = new JsonObject()
           .put("id", row.getUUID("id").toString())
           .put("seq", row.getLong("seq"))
           .put("role", row.getString("role"))
           .put("content", row.getString("content"))
-          .put("token_count", row.getInteger("token_count")));
+          .put("token_count", row.getInteger("token_count"));
+      if (row.getValue("tool_calls") != null) {
+        message.put("tool_calls", row.getValue("tool_calls"));
+      }
+      if (row.getString("tool_call_id") != null) {
+        message.put("tool_call_id", row.getString("tool_call_id"));
+      }
+      messages.add(message);
       return true;
     }
   }

@@ -58,7 +58,8 @@ final class MessageStore {
   /** The insertMessage parameters of one message. */
   static Tuple row(UUID conversationId, long seq, NewMessage m) {
     return Tuple.from(new Object[] {conversationId, seq, UUID.randomUUID(), m.role().wire(), m.content(),
-        m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls(), m.status().wire(), m.selectedText()});
+        m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls(), m.status().wire(), m.selectedText(),
+        m.toolCallId()});
   }
 
   /** Total tokens of a batch of counted messages. */

@@ -37,7 +37,9 @@ final class MessageTokens {
     List<NewMessage> out = new ArrayList<>(messages.size());
     for (NewMessage m : messages) {
       // A chat turn's user message arrives counted: its turn counted it to fit the context.
-      out.add(m.tokenCount() > 0 ? m : m.withTokenCount(counter.count(m.content())));
+      // Tool calls are part of what the model reads back: their JSON counts with the text.
+      out.add(m.tokenCount() > 0 ? m : m.withTokenCount(counter.count(m.content())
+          + (m.toolCalls() == null ? 0 : counter.count(m.toolCalls().encode()))));
     }
     return out;
   }

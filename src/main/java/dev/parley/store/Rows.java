@@ -52,19 +52,21 @@ final class Rows {
    * per row and column (a name lookup hashes the name; it was a tenth of a history read's CPU).
    */
   private record MessageColumns(int id, int conversationId, int seq, int role, int content, int tokenCount, int model,
-                                int sources, int selectedText, int metadata, int toolCalls, int status, int createdAt) {
+                                int sources, int selectedText, int metadata, int toolCalls, int toolCallId, int status,
+                                int createdAt) {
 
     static MessageColumns of(Row row) {
       return new MessageColumns(row.getColumnIndex("id"), row.getColumnIndex("conversation_id"),
           row.getColumnIndex("seq"), row.getColumnIndex("role"), row.getColumnIndex("content"),
           row.getColumnIndex("token_count"), row.getColumnIndex("model"), row.getColumnIndex("sources"),
-          row.getColumnIndex("selected_text"), row.getColumnIndex("metadata"), row.getColumnIndex("tool_calls"), row.getColumnIndex("status"),
+          row.getColumnIndex("selected_text"), row.getColumnIndex("metadata"), row.getColumnIndex("tool_calls"),
+          row.getColumnIndex("tool_call_id"), row.getColumnIndex("status"),
           row.getColumnIndex("created_at"));
     }
   }
 
   private static JsonObject message(Row row, MessageColumns c) {
-    // 14 members: sized so the map never grows while it is filled.
+    // 15 members: sized so the map never grows while it is filled.
     return new JsonObject(new LinkedHashMap<>(32))
         .put("id", row.getUUID(c.id()).toString())
         .put("object", "message")
@@ -78,6 +80,7 @@ final class Rows {
         .put("selected_text", row.getString(c.selectedText()))
         .put("metadata", jsonObject(row.getValue(c.metadata())))
         .put("tool_calls", row.getValue(c.toolCalls()))
+        .put("tool_call_id", row.getString(c.toolCallId()))
         .put("status", row.getString(c.status()))
         .put("created_at", timestamp(row.getOffsetDateTime(c.createdAt())));
   }
@@ -165,6 +168,7 @@ final class Rows {
   private static final SerializedString SELECTED_TEXT = new SerializedString("selected_text");
   private static final SerializedString METADATA = new SerializedString("metadata");
   private static final SerializedString TOOL_CALLS = new SerializedString("tool_calls");
+  private static final SerializedString TOOL_CALL_ID = new SerializedString("tool_call_id");
   private static final SerializedString STATUS = new SerializedString("status");
   private static final SerializedString CREATED_AT = new SerializedString("created_at");
 
@@ -195,6 +199,8 @@ final class Rows {
     JsonBytes.value(json, jsonObject(row.getValue(c.metadata())));
     json.writeFieldName(TOOL_CALLS);
     JsonBytes.value(json, row.getValue(c.toolCalls()));
+    json.writeFieldName(TOOL_CALL_ID);
+    json.writeString(row.getString(c.toolCallId()));
     json.writeFieldName(STATUS);
     json.writeString(row.getString(c.status()));
     json.writeFieldName(CREATED_AT);

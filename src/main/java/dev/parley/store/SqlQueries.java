@@ -11,8 +11,8 @@ final class SqlQueries {
       + "updated_at";
 
   static final String MESSAGE_COLUMNS =
-      "id, conversation_id, seq, role, content, token_count, model, sources, selected_text, metadata, tool_calls, status, "
-      + "created_at";
+      "id, conversation_id, seq, role, content, token_count, model, sources, selected_text, metadata, tool_calls, "
+      + "tool_call_id, status, created_at";
 
   static String insertConversation() {
     return "INSERT INTO conversations (id, owner, title, title_source, metadata) VALUES ($1, $2, $3, $4, $5) "
@@ -109,7 +109,8 @@ final class SqlQueries {
 
   static String insertMessage() {
     return "INSERT INTO messages (conversation_id, seq, id, role, content, token_count, model, sources, metadata, "
-        + "tool_calls, status, selected_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING "
+        + "tool_calls, status, selected_text, tool_call_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+        + "RETURNING "
         + MESSAGE_COLUMNS;
   }
 
@@ -119,7 +120,7 @@ final class SqlQueries {
    */
   static String feedMessages() {
     return "SELECT id, conversation_id, seq, role, CASE WHEN deleted_at IS NULL THEN content ELSE '' END AS content, "
-        + "token_count, model, sources, selected_text, metadata, tool_calls, status, created_at, "
+        + "token_count, model, sources, selected_text, metadata, tool_calls, tool_call_id, status, created_at, "
         + "deleted_at IS NOT NULL AS deleted FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3";
   }
 
@@ -264,7 +265,8 @@ final class SqlQueries {
   /** One message back from cold storage, as it was. */
   static String restoreMessage() {
     return "INSERT INTO messages (conversation_id, seq, id, role, content, token_count, model, sources, metadata, "
-        + "tool_calls, status, selected_text, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+        + "tool_calls, status, selected_text, created_at, tool_call_id) "
+        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
   }
 
   /** An imported conversation, unless it was imported before (same id): $1 id … $10 updated_at. */
@@ -309,8 +311,10 @@ final class SqlQueries {
    * conversation without such messages gives one row whose message columns are null.
    */
   static String contextFirstPage() {
-    return "SELECT c.summary, c.summary_upto_seq, c.last_seq, c.message_count, c.cold_key IS NOT NULL AS cold, m.id, m.seq, m.role, m.content, m.token_count "
-        + "FROM conversations c LEFT JOIN LATERAL (SELECT id, seq, role, content, token_count FROM messages "
+    return "SELECT c.summary, c.summary_upto_seq, c.last_seq, c.message_count, c.cold_key IS NOT NULL AS cold, m.id, m.seq, "
+        + "m.role, m.content, m.token_count, m.tool_calls, m.tool_call_id "
+        + "FROM conversations c LEFT JOIN LATERAL (SELECT id, seq, role, content, token_count, tool_calls, tool_call_id "
+        + "FROM messages "
         + "WHERE conversation_id = c.id AND deleted_at IS NULL AND seq < coalesce($3::bigint, c.last_seq + 1) "
         + "AND seq > CASE WHEN $4::boolean AND c.summary IS NOT NULL THEN c.summary_upto_seq ELSE 0 END "
         + "ORDER BY seq DESC LIMIT $5) m ON true "
@@ -319,8 +323,16 @@ final class SqlQueries {
 
   /** Newest first, below seq $2 and above seq $3, for context assembly: only the columns it needs. */
   static String contextPage() {
-    return "SELECT id, seq, role, content, token_count FROM messages WHERE conversation_id = $1 AND seq < $2 AND seq > $3 "
+    return "SELECT id, seq, role, content, token_count, tool_calls, tool_call_id FROM messages "
+        + "WHERE conversation_id = $1 AND seq < $2 AND seq > $3 "
         + "AND deleted_at IS NULL ORDER BY seq DESC LIMIT $4";
+  }
+
+  /** The newest visible message other than a tool result and the results after it, newest first ($2 rows at most). */
+  static String toolCallTail() {
+    return "SELECT role, tool_calls, tool_call_id FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL "
+        + "AND seq >= coalesce((SELECT max(seq) FROM messages WHERE conversation_id = $1 AND role <> 'tool' "
+        + "AND deleted_at IS NULL), 0) ORDER BY seq DESC LIMIT $2";
   }
 
   /** Moves the summary forward only: an older refresh never overwrites a newer one. */

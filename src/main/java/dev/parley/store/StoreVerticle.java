@@ -377,18 +377,27 @@ public final class StoreVerticle extends VerticleBase {
     return tokens.count(batch).compose(counted -> pool.withTransaction(tx -> (create
             ? conversations.insert(tx, conversationId, owner, null, new JsonObject()).mapEmpty()
             : Future.succeededFuture())
+        .compose(v -> !ToolResults.any(counted) ? Future.succeededFuture()
+            : (create ? Future.succeededFuture(java.util.Set.<String>of())
+                : tx.preparedQuery(SqlQueries.toolCallTail()).execute(Tuple.of(conversationId, ToolResults.ROWS))
+                    .map(ToolResults::pending))
+                .map(pending -> {
+                  ToolResults.check(pending, counted);
+                  return null;
+                }))
         .compose(v -> messages.append(tx, owner, conversationId, counted))
         .map(committed::hold)
         .compose(appended -> {
           JsonArray stored = appended.getJsonArray("messages");
-          JsonObject first = stored.getJsonObject(0);
+          // The turn's input (tool results, then the user's message) comes first; its last is the turn's user_message.
+          JsonObject last = stored.getJsonObject(stored.size() - 1);
           Future<?> bookkeeping;
           if (key == null) {
             bookkeeping = Future.succeededFuture();
           } else if (turnResponse != null) {
             JsonObject response = turnResponse.copy().put("message", stored.getJsonObject(stored.size() - 1));
             if (stored.size() > 1) {
-              response.put("user_message", first);
+              response.put("user_message", stored.getJsonObject(stored.size() - 2));
             }
             bookkeeping = idempotent.complete(tx, owner, key, attempt, Reply.ok(response));
           } else if (turnFailure != null) {
@@ -396,7 +405,7 @@ public final class StoreVerticle extends VerticleBase {
                 turnFailure.getJsonObject("response"), false));
           } else {
             bookkeeping = idempotent.progress(tx, owner, key, attempt, new JsonObject()
-                .put("conversation_id", conversationId.toString()).put("user_message", first));
+                .put("conversation_id", conversationId.toString()).put("user_message", last));
           }
           return bookkeeping.map(done -> Reply.created(MessageStore.listOf(appended)));
         })))

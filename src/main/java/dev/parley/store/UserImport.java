@@ -88,7 +88,7 @@ final class UserImport {
         OffsetDateTime at = c.messageTimes().get(i);
         batch.add(Tuple.from(new Object[] {id, (long) i + 1, UUID.randomUUID(), m.role().wire(), m.content(),
             m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls(), m.status().wire(), m.selectedText(),
-            at != null ? at : updated}));
+            at != null ? at : updated, m.toolCallId()}));
       }
       return tx.preparedQuery(SqlQueries.restoreMessage()).executeBatch(batch).map(v -> true);
     });

@@ -53,7 +53,8 @@ public final class FakeProvider implements AutoCloseable {
     public String promptText() {
       StringBuilder all = new StringBuilder(body.getString("system", ""));
       for (Object m : body.getJsonArray("messages", new JsonArray())) {
-        all.append('\n').append(((JsonObject) m).getString("content"));
+        Object content = ((JsonObject) m).getValue("content");
+        all.append('\n').append(content instanceof String s ? s : String.valueOf(content));
       }
       return all.toString();
     }
@@ -151,6 +152,98 @@ public final class FakeProvider implements AutoCloseable {
       }
       int next = left;
       response.drainHandler(v -> floodMore(response, next, piece, written));
+    }
+
+    /**
+     * Answers with tool calls in the request's protocol, after {@code text} (may be empty): each
+     * call {id, name, arguments (a JSON text)}. Streamed: OpenAI tool_call deltas by index (id and
+     * name first, the arguments in two pieces); Anthropic tool_use content blocks with
+     * input_json_delta pieces (after a text block when there is text).
+     */
+    public void callTools(String text, List<JsonObject> toolCalls) {
+      HttpServerResponse response = request.response();
+      if (!streaming()) {
+        JsonObject answer;
+        if (anthropic) {
+          JsonArray content = new JsonArray();
+          if (!text.isEmpty()) {
+            content.add(new JsonObject().put("type", "text").put("text", text));
+          }
+          toolCalls.forEach(c -> content.add(new JsonObject().put("type", "tool_use").put("id", c.getString("id"))
+              .put("name", c.getString("name")).put("input", new JsonObject(c.getString("arguments")))));
+          answer = new JsonObject().put("id", "msg_fake").put("type", "message").put("role", "assistant")
+              .put("content", content).put("stop_reason", "tool_use")
+              .put("usage", new JsonObject().put("input_tokens", PROMPT_TOKENS).put("output_tokens", COMPLETION_TOKENS));
+        } else {
+          JsonArray calls = new JsonArray();
+          toolCalls.forEach(c -> calls.add(new JsonObject().put("id", c.getString("id")).put("type", "function")
+              .put("function", new JsonObject().put("name", c.getString("name")).put("arguments", c.getString("arguments")))));
+          answer = new JsonObject().put("id", "chatcmpl-fake").put("object", "chat.completion")
+              .put("choices", new JsonArray().add(new JsonObject().put("index", 0)
+                  .put("message", new JsonObject().put("role", "assistant").put("content", text.isEmpty() ? null : text)
+                      .put("tool_calls", calls))
+                  .put("finish_reason", "tool_calls")))
+              .put("usage", usage());
+        }
+        response.putHeader("Content-Type", "application/json").end(answer.encode());
+        return;
+      }
+      response.setChunked(true).putHeader("Content-Type", "text/event-stream");
+      if (anthropic) {
+        response.write(sse("message_start", new JsonObject().put("type", "message_start").put("message",
+            new JsonObject().put("usage", new JsonObject().put("input_tokens", PROMPT_TOKENS).put("output_tokens", 1)))));
+        int block = 0;
+        if (!text.isEmpty()) {
+          response.write(sse("content_block_start", new JsonObject().put("type", "content_block_start").put("index", 0)
+              .put("content_block", new JsonObject().put("type", "text").put("text", ""))));
+          response.write(sse("content_block_delta", new JsonObject().put("type", "content_block_delta").put("index", 0)
+              .put("delta", new JsonObject().put("type", "text_delta").put("text", text))));
+          response.write(sse("content_block_stop", new JsonObject().put("type", "content_block_stop").put("index", 0)));
+          block = 1;
+        }
+        for (JsonObject c : toolCalls) {
+          response.write(sse("content_block_start", new JsonObject().put("type", "content_block_start").put("index", block)
+              .put("content_block", new JsonObject().put("type", "tool_use").put("id", c.getString("id"))
+                  .put("name", c.getString("name")).put("input", new JsonObject()))));
+          for (String piece : halves(c.getString("arguments"))) {
+            response.write(sse("content_block_delta", new JsonObject().put("type", "content_block_delta").put("index", block)
+                .put("delta", new JsonObject().put("type", "input_json_delta").put("partial_json", piece))));
+          }
+          response.write(sse("content_block_stop", new JsonObject().put("type", "content_block_stop").put("index", block)));
+          block++;
+        }
+        response.write(sse("message_delta", new JsonObject().put("type", "message_delta")
+            .put("delta", new JsonObject().put("stop_reason", "tool_use"))
+            .put("usage", new JsonObject().put("output_tokens", COMPLETION_TOKENS))));
+        response.end(sse("message_stop", new JsonObject().put("type", "message_stop")));
+        return;
+      }
+      if (!text.isEmpty()) {
+        response.write(data(new JsonObject().put("choices", new JsonArray().add(new JsonObject().put("index", 0)
+            .put("delta", new JsonObject().put("role", "assistant").put("content", text))))));
+      }
+      for (int i = 0; i < toolCalls.size(); i++) {
+        JsonObject c = toolCalls.get(i);
+        response.write(toolCallChunk(new JsonObject().put("index", i).put("id", c.getString("id")).put("type", "function")
+            .put("function", new JsonObject().put("name", c.getString("name")).put("arguments", ""))));
+        for (String piece : halves(c.getString("arguments"))) {
+          response.write(toolCallChunk(new JsonObject().put("index", i)
+              .put("function", new JsonObject().put("arguments", piece))));
+        }
+      }
+      response.write(data(new JsonObject().put("choices", new JsonArray().add(new JsonObject().put("index", 0)
+          .put("delta", new JsonObject()).put("finish_reason", "tool_calls")))));
+      response.write(data(new JsonObject().put("choices", new JsonArray()).put("usage", usage())));
+      response.end("data: [DONE]\n\n");
+    }
+
+    private static String toolCallChunk(JsonObject piece) {
+      return data(new JsonObject().put("choices", new JsonArray().add(new JsonObject().put("index", 0)
+          .put("delta", new JsonObject().put("tool_calls", new JsonArray().add(piece))))));
+    }
+
+    private static List<String> halves(String text) {
+      return List.of(text.substring(0, text.length() / 2), text.substring(text.length() / 2));
     }
 
     /** Anthropic only: streams {@code piece}, then an in-stream error event (the connection stays open). */

@@ -56,24 +56,38 @@ public abstract class HttpProvider implements Provider {
   /** What a streaming answer has produced so far. */
   protected static final class StreamState {
     final StringBuilder content = new StringBuilder();
-    Handler<String> onDelta;
+    Deltas deltas;
     int promptTokens;
     int completionTokens;
     String finishReason;
-    io.vertx.core.json.JsonArray toolCalls;
+    final ToolCallPieces toolCalls = new ToolCallPieces();
+    boolean toolCallStreamed;
+    /** A protocol's own numbering of streamed blocks, to tool call indexes (Anthropic's content blocks). */
+    final java.util.Map<Integer, Integer> toolIndexByBlock = new java.util.HashMap<>();
     boolean done;
 
     void delta(String text) {
       if (text != null && !text.isEmpty()) {
         content.append(text);
-        onDelta.handle(text);
+        deltas.text(text);
       }
+    }
+
+    /** A piece of tool call {@code index}, collected and streamed on. */
+    void toolCall(int index, String id, String name, String arguments) {
+      toolCalls.add(index, id, name, arguments);
+      toolCallStreamed = true;
+      deltas.toolCall(index, id, name, arguments == null ? "" : arguments);
+    }
+
+    ProviderResult result() {
+      return new ProviderResult(content.toString(), toolCalls.calls(), promptTokens, completionTokens, finishReason);
     }
   }
 
   @Override
-  public Call start(ProviderRequest request, Handler<String> onDelta) {
-    HttpCall call = new HttpCall(onDelta);
+  public Call start(ProviderRequest request, Deltas deltas) {
+    HttpCall call = new HttpCall(deltas);
     call.run(request);
     return call;
   }
@@ -90,10 +104,19 @@ public abstract class HttpProvider implements Provider {
     private long totalTimer = -1;
     private boolean firstTokenSeen;
 
-    HttpCall(Handler<String> onDelta) {
-      stream.onDelta = text -> {
-        firstToken();
-        onDelta.handle(text);
+    HttpCall(Deltas deltas) {
+      stream.deltas = new Deltas() {
+        @Override
+        public void text(String text) {
+          firstToken();
+          deltas.text(text);
+        }
+
+        @Override
+        public void toolCall(int index, String id, String name, String arguments) {
+          firstToken();
+          deltas.toolCall(index, id, name, arguments);
+        }
       };
     }
 
@@ -171,8 +194,7 @@ public abstract class HttpProvider implements Provider {
           return;
         }
         if (stream.done) {
-          promise.tryComplete(new ProviderResult(stream.content.toString(), stream.toolCalls, stream.promptTokens,
-              stream.completionTokens, stream.finishReason));
+          promise.tryComplete(stream.result());
           cancelTimers();
         }
       });
@@ -211,7 +233,7 @@ public abstract class HttpProvider implements Provider {
 
     private void fail(ProviderException e) {
       // Once a token went out, any later failure is a cut stream: it must not be retried.
-      ProviderException failure = firstTokenSeen && stream.content.length() > 0 && e.retryable()
+      ProviderException failure = firstTokenSeen && streamedAny() && e.retryable()
           ? ProviderException.of(Kind.STREAM_CUT, e.getMessage()) : e;
       if (promise.tryFail(failure)) {
         cancelTimers();
@@ -256,7 +278,7 @@ public abstract class HttpProvider implements Provider {
 
     @Override
     public boolean streamedAny() {
-      return stream.content.length() > 0;
+      return stream.content.length() > 0 || stream.toolCallStreamed;
     }
   }
 

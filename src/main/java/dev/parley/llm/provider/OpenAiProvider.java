@@ -42,14 +42,33 @@ public final class OpenAiProvider extends HttpProvider {
     for (Object m : request.messages()) {
       JsonObject message = (JsonObject) m;
       String role = message.getString("role");
-      // Tool results without a tool_call_id are not valid "tool" messages; send them as user text.
-      messages.add(new JsonObject().put("role", "tool".equals(role) ? "user" : role).put("content", message.getString("content")));
+      String toolCallId = message.getString("tool_call_id");
+      JsonArray toolCalls = message.getJsonArray("tool_calls");
+      if ("tool".equals(role) && toolCallId == null) {
+        // A tool result that names no call (stored by an app) is not a valid "tool" message: user text.
+        messages.add(new JsonObject().put("role", "user").put("content", message.getString("content")));
+      } else if ("tool".equals(role)) {
+        messages.add(new JsonObject().put("role", "tool").put("tool_call_id", toolCallId)
+            .put("content", message.getString("content")));
+      } else if (toolCalls != null) {
+        String content = message.getString("content");
+        messages.add(new JsonObject().put("role", role).put("content", content == null || content.isBlank() ? null : content)
+            .put("tool_calls", toolCalls));
+      } else {
+        messages.add(new JsonObject().put("role", role).put("content", message.getString("content")));
+      }
     }
     JsonObject body = new JsonObject()
         .put("model", request.model().upstream())
         .put("messages", messages)
         .put("max_tokens", request.maxOutputTokens())
         .put("stream", request.stream());
+    if (request.tools() != null) {
+      body.put("tools", request.tools());
+      if (request.toolChoice() != null) {
+        body.put("tool_choice", request.toolChoice());
+      }
+    }
     if (request.stream()) {
       body.put("stream_options", new JsonObject().put("include_usage", true));
     }
@@ -62,7 +81,7 @@ public final class OpenAiProvider extends HttpProvider {
     JsonObject message = choice.getJsonObject("message");
     JsonObject usage = response.getJsonObject("usage", new JsonObject());
     String content = message.getString("content");
-    return new ProviderResult(content == null ? "" : content, message.getJsonArray("tool_calls"),
+    return new ProviderResult(content == null ? "" : content, toolCalls(message.getJsonArray("tool_calls")),
         usage.getInteger("prompt_tokens", 0), usage.getInteger("completion_tokens", 0),
         choice.getString("finish_reason"));
   }
@@ -91,39 +110,31 @@ public final class OpenAiProvider extends HttpProvider {
     stream.delta(delta.getString("content"));
     JsonArray toolCalls = delta.getJsonArray("tool_calls");
     if (toolCalls != null) {
-      mergeToolCalls(stream, toolCalls);
+      for (Object p : toolCalls) {
+        JsonObject piece = (JsonObject) p;
+        JsonObject fn = piece.getJsonObject("function", new JsonObject());
+        stream.toolCall(piece.getInteger("index", 0), piece.getString("id"), fn.getString("name"),
+            fn.getString("arguments"));
+      }
     }
     if (choice.getString("finish_reason") != null) {
       stream.finishReason = choice.getString("finish_reason");
     }
   }
 
-  /** Streamed tool calls arrive in pieces by index; arguments are concatenated. */
-  private static void mergeToolCalls(StreamState stream, JsonArray pieces) {
-    if (stream.toolCalls == null) {
-      stream.toolCalls = new JsonArray();
+  /** The answer's tool calls as Parley keeps them: every call with an id and its arguments as a JSON text. */
+  private static JsonArray toolCalls(JsonArray calls) {
+    if (calls == null || calls.isEmpty()) {
+      return null;
     }
-    for (Object p : pieces) {
-      JsonObject piece = (JsonObject) p;
-      int index = piece.getInteger("index", 0);
-      while (stream.toolCalls.size() <= index) {
-        stream.toolCalls.add(new JsonObject().put("type", "function")
-            .put("function", new JsonObject().put("name", "").put("arguments", "")));
-      }
-      JsonObject call = stream.toolCalls.getJsonObject(index);
-      if (piece.getString("id") != null) {
-        call.put("id", piece.getString("id"));
-      }
-      JsonObject fn = piece.getJsonObject("function");
-      if (fn != null) {
-        JsonObject target = call.getJsonObject("function");
-        if (fn.getString("name") != null) {
-          target.put("name", target.getString("name") + fn.getString("name"));
-        }
-        if (fn.getString("arguments") != null) {
-          target.put("arguments", target.getString("arguments") + fn.getString("arguments"));
-        }
-      }
+    JsonArray out = new JsonArray();
+    for (Object c : calls) {
+      JsonObject call = (JsonObject) c;
+      JsonObject fn = call.getJsonObject("function", new JsonObject());
+      Object arguments = fn.getValue("arguments");
+      out.add(ToolCallPieces.call(call.getString("id"), fn.getString("name"),
+          arguments instanceof JsonObject o ? o.encode() : (String) arguments));
     }
+    return out;
   }
 }

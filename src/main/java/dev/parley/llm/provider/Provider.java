@@ -1,13 +1,25 @@
 package dev.parley.llm.provider;
 
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 
 /** A chat-completion provider speaking one wire protocol. */
 public interface Provider {
 
-  /** Starts a call; streamed text arrives through {@code onDelta} (only when the request streams). */
-  Call start(ProviderRequest request, Handler<String> onDelta);
+  /** Starts a call; what is streamed arrives through {@code deltas} (only when the request streams). */
+  Call start(ProviderRequest request, Deltas deltas);
+
+  /** The pieces of a streamed answer, in order. */
+  interface Deltas {
+
+    /** More of the answer's text. */
+    void text(String text);
+
+    /**
+     * A piece of tool call {@code index} (from 0, in the answer's order): its id and name come with
+     * its first piece (null after), its arguments (a JSON text) in pieces to concatenate.
+     */
+    void toolCall(int index, String id, String name, String arguments);
+  }
 
   /** A call under way. */
   interface Call {
@@ -20,7 +32,7 @@ public interface Provider {
     /** The text streamed so far, also after a failure. */
     String partialContent();
 
-    /** Whether any text has been handed to {@code onDelta}: then the call must not be retried. */
+    /** Whether any text or tool call has been handed to the deltas: then the call must not be retried. */
     boolean streamedAny();
 
     /** Stops reading the provider's stream (the client is not keeping up); no-op when nothing streams. */
