@@ -29,6 +29,10 @@ public final class Addresses {
   public static final String SEARCH = "parley.search";
   public static final String CHAT_TURN = "parley.chat.turn";
   public static final String CHAT_CONTEXT = "parley.chat.context";
+  /** OpenAI's Chat Completions on the bus: stateless, or with a conversation's memory. */
+  public static final String CHAT_COMPLETIONS = "parley.chat.completions";
+  /** The models a caller may name. */
+  public static final String MODELS_LIST = "parley.models.list";
 
   private Addresses() {
   }

@@ -108,21 +108,21 @@ public final class Replies {
 
   /** Answer of parley.chat.turn (200). */
   public record ChatTurn(UUID conversationId, Message userMessage, Message message, Usage usage, TurnContext context,
-                         JsonArray toolCalls) {
+                         JsonArray toolCalls, String finishReason) {
 
     public static ChatTurn fromJson(JsonObject json) {
       return new ChatTurn(UUID.fromString(json.getString("conversation_id")),
           Message.fromJson(json.getJsonObject("user_message")), Message.fromJson(json.getJsonObject("message")),
           json.getJsonObject("usage") == null ? null : Usage.fromJson(json.getJsonObject("usage")),
           json.getJsonObject("context") == null ? null : TurnContext.fromJson(json.getJsonObject("context")),
-          json.getJsonArray("tool_calls"));
+          json.getJsonArray("tool_calls"), json.getString("finish_reason"));
     }
 
     public JsonObject toJson() {
       return new JsonObject().put("conversation_id", conversationId.toString())
           .put("user_message", userMessage.toJson()).put("message", message.toJson())
           .put("usage", usage == null ? null : usage.toJson()).put("context", context == null ? null : context.toJson())
-          .put("tool_calls", toolCalls);
+          .put("tool_calls", toolCalls).put("finish_reason", finishReason);
     }
   }
 

@@ -332,7 +332,7 @@ public final class Requests {
     }
 
     /** [{type: "function", function: {name, description?, parameters? (a JSON schema object), strict?}}], or null. */
-    private static JsonArray tools(Object value) {
+    static JsonArray tools(Object value) {
       if (value == null) {
         return null;
       }
@@ -362,7 +362,7 @@ public final class Requests {
     }
 
     /** "auto", "none", "required" or {type: "function", function: {name}} naming one of the tools; null when absent. */
-    private static Object toolChoice(Object value, JsonArray tools) {
+    static Object toolChoice(Object value, JsonArray tools) {
       if (value == null) {
         return null;
       }

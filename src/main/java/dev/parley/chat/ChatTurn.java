@@ -314,7 +314,8 @@ final class ChatTurn {
             .put("messages_included", plan.messages().size())
             .put("messages_dropped", plan.dropped())
             .put("prompt_tokens", plan.promptTokens()))
-        .put("tool_calls", toolCalls);
+        .put("tool_calls", toolCalls)
+        .put("finish_reason", llm.getString("finish_reason"));
     return new Answer(assistant, response, interrupted && llm.getJsonObject("error") != null);
   }
 

@@ -65,7 +65,12 @@ public final class ChatVerticle extends VerticleBase {
     long turnTimeout = chat.getLong("turn_timeout_ms");
     endpoint.serve(InternalAddresses.TURNS_FOLLOW, BusEndpoint.Caller.USER,
         r -> follow.follow(new BusCalls(vertx.eventBus(), r.user(), r.requestId(), turnTimeout), r));
-    endpoint.serve(Addresses.CHAT_TURN, BusEndpoint.Caller.USER, r -> turn(r).andThen(this::count));
+    endpoint.serve(Addresses.CHAT_TURN, BusEndpoint.Caller.USER, r -> turn(r, r.body()).andThen(this::count));
+    Completions completions = new Completions(vertx.eventBus(), rules, new ModelCatalog(config),
+        TokenCounter.create(config.getJsonObject("tokens").getString("encoding")), perMessage, userLimits, turnTimeout,
+        this::turn);
+    endpoint.serve(Addresses.CHAT_COMPLETIONS, BusEndpoint.Caller.USER, r -> completions.complete(r).andThen(this::count));
+    endpoint.serve(Addresses.MODELS_LIST, BusEndpoint.Caller.USER, completions::models);
     endpoint.serve(Addresses.CHAT_CONTEXT, BusEndpoint.Caller.USER, assembly::dryRun);
     return Future.succeededFuture();
   }
@@ -86,10 +91,11 @@ public final class ChatVerticle extends VerticleBase {
         : status == 500 ? "error" : "provider_error");
   }
 
-  private Future<Reply> turn(BusEndpoint.Request r) {
+  /** A chat turn asked for by {@code r} (its user, request id and headers), as {@code body} describes it. */
+  private Future<Reply> turn(BusEndpoint.Request r, JsonObject body) {
     ContextAssembly.Prepared prepared;
     try {
-      prepared = assembly.prepare(r, Requests.ChatTurn.turn(r.body(), rules));
+      prepared = assembly.prepare(r, Requests.ChatTurn.turn(body, rules));
     } catch (Problem problem) {
       return Future.failedFuture(problem);
     }

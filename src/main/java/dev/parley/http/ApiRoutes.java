@@ -17,8 +17,11 @@ final class ApiRoutes {
   }
 
   static void mount(RouterBuilder builder, OpenAPIContract contract, BusForwarder bus, Health health, ChatRoutes chat,
-                    ConversationEvents events, AnonymousRoutes anonymous, UserDataRoutes userData) {
+                    ConversationEvents events, AnonymousRoutes anonymous, UserDataRoutes userData,
+                    CompletionsRoutes completions) {
     on(builder, contract, "chatTurn", chat::turn);
+    on(builder, contract, "createChatCompletion", completions::complete);
+    on(builder, contract, "listModels", completions::models);
     on(builder, contract, "compactChat", chat::compactTurn);
     on(builder, contract, "followTurn", chat::followTurn);
     on(builder, contract, "cancelTurn", chat::cancelTurn);

@@ -37,23 +37,65 @@ final class ChatStream {
     this.graceMs = graceMs;
   }
 
+  /** How the events of a streamed turn reach the client. */
+  interface Format {
+
+    /**
+     * One event of the turn, {@code name} turn, delta, tool_call, message or error, with its data
+     * ({@code {content}} for a delta) and its id {@code <turn id>:<n>}.
+     */
+    void event(SseResponse stream, String id, String name, JsonObject data);
+
+    /** The bus reply: the turn is over and answered. */
+    void answered(SseResponse stream, String id, JsonObject reply);
+
+    /** The turn failed after the stream had started. */
+    void failed(SseResponse stream, String id, Problem problem);
+  }
+
+  /** Parley's own events, as they come; a new turn ends with its answer as the message event. */
+  private static Format parley(boolean newTurn) {
+    return new Format() {
+      @Override
+      public void event(SseResponse stream, String id, String name, JsonObject data) {
+        stream.event(id, name, data);
+        if ("message".equals(name) || "error".equals(name)) {
+          stream.end();
+        }
+      }
+
+      @Override
+      public void answered(SseResponse stream, String id, JsonObject reply) {
+        if (newTurn) {
+          stream.event(id, "message", reply);
+        }
+        stream.end();
+      }
+
+      @Override
+      public void failed(SseResponse stream, String id, Problem problem) {
+        stream.event(id, "error", problem.toJson());
+        stream.end();
+      }
+    };
+  }
+
   /** A new streamed turn. */
   void handle(RoutingContext rc, String user, JsonObject body) {
-    open(rc, user, Addresses.CHAT_TURN, body, true, null);
+    open(rc, user, Addresses.CHAT_TURN, body, parley(true), null);
   }
 
   /** The rest of a streamed turn after event {@code after}, from its turn log, on any node. */
   void resume(RoutingContext rc, String user, UUID turn, long after) {
     open(rc, user, InternalAddresses.TURNS_FOLLOW,
-        new JsonObject().put("turn_id", turn.toString()).put("after", after), false, turn.toString());
+        new JsonObject().put("turn_id", turn.toString()).put("after", after), parley(false), turn.toString());
   }
 
   /**
-   * Streams what arrives on a fresh local address as SSE events with ids {@code <turn id>:<n>}:
-   * {@code turn}, {@code delta}, then {@code message} or {@code error}. For a new turn the last
-   * event is the turn's bus reply; a resumed turn sends its last event on the stream.
+   * Streams what arrives on a fresh local address, in {@code format}: the turn's events with ids
+   * {@code <turn id>:<n>}, then its answer (the bus reply) or its failure.
    */
-  private void open(RoutingContext rc, String user, String busAddress, JsonObject body, boolean newTurn, String knownTurn) {
+  void open(RoutingContext rc, String user, String busAddress, JsonObject body, Format format, String knownTurn) {
     SseResponse stream = new SseResponse(rc.response());
     String[] turn = {knownTurn};
     boolean[] resumable = {knownTurn != null};
@@ -73,11 +115,8 @@ final class ChatStream {
       String name = e.containsKey("delta") ? "delta" : e.containsKey("tool_call") ? "tool_call"
           : e.containsKey("turn") ? "turn" : e.containsKey("message") ? "message" : "error";
       JsonObject data = "delta".equals(name) ? new JsonObject().put("content", e.getString("delta")) : e.getJsonObject(name);
-      stream.event(turn[0] + ":" + last[0], name, data);
+      format.event(stream, turn[0] + ":" + last[0], name, data);
       stream.acknowledge(event);
-      if ("message".equals(name) || "error".equals(name)) {
-        stream.end();
-      }
     });
     long keepAlive = vertx.setPeriodic(keepAliveMs, id -> stream.comment("keep-alive"));
     Runnable cleanUp = () -> {
@@ -92,13 +131,13 @@ final class ChatStream {
     rc.request().connection().shutdownHandler(v -> vertx.setTimer(Math.max(1, graceMs - 1_000), id -> {
       if (!stream.closed()) {
         if (!resumable[0]) {
-          stream.event(turn[0] == null ? null : turn[0] + ":" + (last[0] + 1), "error",
-              Problem.unavailable("The server is shutting down; retry on another node").toJson());
+          format.failed(stream, turn[0] == null ? null : turn[0] + ":" + (last[0] + 1),
+              Problem.unavailable("The server is shutting down; retry on another node"));
         }
         stream.end();
       }
     }));
-    DeliveryOptions options = BusForwarder.options(rc, user, busAddress, newTurn, turnTimeoutMs)
+    DeliveryOptions options = BusForwarder.options(rc, user, busAddress, knownTurn == null, turnTimeoutMs)
         .addHeader(BusHeaders.STREAM_ADDRESS, address);
     consumer.completion()
         .compose(registered -> vertx.eventBus().<JsonObject>request(busAddress, body, options))
@@ -109,15 +148,11 @@ final class ChatStream {
           }
           String id = turn[0] == null ? null : turn[0] + ":" + (last[0] + 1);
           if (ar.succeeded()) {
-            if (newTurn) {
-              stream.event(id, "message", ar.result().body());
-            }
-            stream.end();
+            format.answered(stream, id, ar.result().body());
           } else if (!stream.started()) {
             Problems.send(rc, Problem.fromBus(ar.cause()));
           } else {
-            stream.event(id, "error", Problem.fromBus(ar.cause()).toJson());
-            stream.end();
+            format.failed(stream, id, Problem.fromBus(ar.cause()));
           }
         });
   }

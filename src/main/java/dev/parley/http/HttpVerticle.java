@@ -50,7 +50,8 @@ public final class HttpVerticle extends VerticleBase {
           Health health = new Health(vertx);
           ApiRoutes.mount(builder, contract, forwarder, health, new ChatRoutes(forwarder, stream, turnTimeout),
               new ConversationEvents(vertx, http.getLong("request_timeout_ms", 30_000L)), new AnonymousRoutes(anonymous,
-                  ParleyMetrics.of(vertx, config)), new UserDataRoutes(vertx, http.getLong("request_timeout_ms", 30_000L)));
+                  ParleyMetrics.of(vertx, config)), new UserDataRoutes(vertx, http.getLong("request_timeout_ms", 30_000L)),
+              new CompletionsRoutes(forwarder, stream, turnTimeout));
           Router api = builder.createRouter();
 
           Router root = Router.router(vertx);

@@ -28,7 +28,18 @@ final class Problems {
   }
 
   static void send(RoutingContext rc, Problem problem) {
-    send(rc.response(), problem);
+    send(rc.request(), problem);
+  }
+
+  /** The problem as problem+json, or in OpenAI's error shape on the OpenAI-compatible paths. */
+  static void send(io.vertx.core.http.HttpServerRequest request, Problem problem) {
+    if (CompletionsRoutes.openAiPath(request.uri())) {
+      // OpenAI's clients read OpenAI's error shape; the status and headers are the same.
+      headers(request.response(), problem).putHeader("Content-Type", "application/json")
+          .end(CompletionsRoutes.error(problem).toBuffer());
+      return;
+    }
+    send(request.response(), problem);
   }
 
   static Problem unsupportedMediaType() {
@@ -36,7 +47,12 @@ final class Problems {
   }
 
   static void send(HttpServerResponse response, Problem problem) {
-    response.setStatusCode(problem.status()).putHeader("Content-Type", CONTENT_TYPE);
+    headers(response, problem).putHeader("Content-Type", CONTENT_TYPE).end(problem.toJson().toBuffer());
+  }
+
+  /** The status and the headers a problem brings: WWW-Authenticate, Retry-After, RateLimit-*. */
+  private static HttpServerResponse headers(HttpServerResponse response, Problem problem) {
+    response.setStatusCode(problem.status());
     if (problem.status() == 401) {
       response.putHeader("WWW-Authenticate", "Bearer");
     }
@@ -50,7 +66,7 @@ final class Problems {
           .putHeader("RateLimit-Remaining", limit.getValue("remaining").toString())
           .putHeader("RateLimit-Reset", limit.getValue("reset").toString());
     }
-    response.end(problem.toJson().toBuffer());
+    return response;
   }
 
   private static Problem toProblem(RoutingContext rc) {

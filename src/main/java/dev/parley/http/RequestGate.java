@@ -154,7 +154,7 @@ final class RequestGate implements Handler<HttpServerRequest> {
     request.response().putHeader(RequestIds.HEADER, requestId);
     request.response().endHandler(v -> AccessLog.line(requestId, request.method() + " (refused)", null,
         request.response().getStatusCode(), started));
-    Problems.send(request.response(), refused);
+    Problems.send(request, refused);
   }
 
   static Problem check(HttpServerRequest request) {

@@ -72,6 +72,15 @@ final class SseResponse {
     response.write((id == null ? "" : "id: " + id + "\n") + "event: " + name + "\ndata: " + JsonBytes.encodeToString(data) + "\n\n");
   }
 
+  /** One event without id or name, as OpenAI's streams write them. */
+  void data(String data) {
+    if (closed()) {
+      return;
+    }
+    start();
+    response.write("data: " + data + "\n\n");
+  }
+
   void comment(String text) {
     if (closed()) {
       return;

@@ -289,11 +289,25 @@ public final class LlmVerticle extends VerticleBase {
     return new JsonObject()
         .put("content", content)
         .put("tool_calls", result == null ? null : result.toolCalls())
-        .put("finish_reason", result == null ? null : result.finishReason())
+        .put("finish_reason", result == null ? null : finishReason(result))
         .put("usage", usage)
         .put("model", job.model().name())
         .put("outcome", outcome)
         .put("error", error);
+  }
+
+  /**
+   * Why the model stopped, in OpenAI's words whatever the provider: stop, length, tool_calls or
+   * content_filter (Anthropic's end_turn, stop_sequence, max_tokens, tool_use, refusal).
+   */
+  static String finishReason(ProviderResult result) {
+    String raw = result.finishReason() == null ? "" : result.finishReason();
+    return switch (raw) {
+      case "length", "max_tokens" -> "length";
+      case "tool_calls", "tool_use", "function_call" -> "tool_calls";
+      case "content_filter", "refusal" -> "content_filter";
+      default -> result.toolCalls() != null && raw.isEmpty() ? "tool_calls" : "stop";
+    };
   }
 
   private static Problem problem(ProviderException failure) {

@@ -51,6 +51,15 @@ public final class ModelCatalog {
     return defaultModel;
   }
 
+  /** The configured models, and the default model when it is not one of them (it is named provider/model). */
+  public java.util.List<ModelSpec> listed() {
+    java.util.List<ModelSpec> listed = new java.util.ArrayList<>(models.values());
+    if (!models.containsKey(defaultModel)) {
+      listed.add(resolve(defaultModel));
+    }
+    return listed;
+  }
+
   /** The model named {@code name} (null: the default); 400 when there is no such model. */
   public ModelSpec resolve(String name) {
     String wanted = name == null || name.isBlank() ? defaultModel : name;

@@ -94,10 +94,19 @@ class PublicContractTest {
         new Case(Addresses.CHAT_TURN, new JsonObject().put("message", "hi").put("context",
             new JsonObject().put("strategy", "everything")), "/context/strategy", HttpMethod.POST, id -> "/v1/chat",
             new JsonObject().put("message", "hi").put("context", new JsonObject().put("strategy", "everything"))),
+        new Case(Addresses.CHAT_TURN, new JsonObject().put("message", "hi").put("tools", badTools()), "/tools/0/function/name",
+            HttpMethod.POST, id -> "/v1/chat", new JsonObject().put("message", "hi").put("tools", badTools())),
+        new Case(Addresses.CHAT_COMPLETIONS, new JsonObject().put("completion", new JsonObject().put("model", "m")
+            .put("messages", noMessages)), "/messages", HttpMethod.POST, id -> "/v1/chat/completions",
+            new JsonObject().put("model", "m").put("messages", noMessages)),
         new Case(Addresses.CHAT_CONTEXT, new JsonObject().put("conversation_id", "{id}").put("context",
             new JsonObject().put("strategy", "last_n")), "/context/last_n", HttpMethod.POST,
             id -> "/v1/conversations/" + id + "/context",
             new JsonObject().put("context", new JsonObject().put("strategy", "last_n"))));
+  }
+
+  private static JsonArray badTools() {
+    return new JsonArray().add(new JsonObject().put("type", "function").put("function", new JsonObject().put("name", "no spaces")));
   }
 
   private static JsonObject withFixture(JsonObject body) {
@@ -139,7 +148,8 @@ class PublicContractTest {
     return List.of(Addresses.CONVERSATIONS_CREATE, Addresses.CONVERSATIONS_LIST, Addresses.CONVERSATIONS_GET,
         Addresses.CONVERSATIONS_UPDATE, Addresses.CONVERSATIONS_DELETE, Addresses.MESSAGES_APPEND,
         Addresses.MESSAGES_LIST, Addresses.MESSAGES_GET, Addresses.MESSAGES_UPDATE, Addresses.MESSAGES_DELETE,
-        Addresses.USERS_ERASE, Addresses.USERS_CLAIM, Addresses.USERS_IMPORT, Addresses.SEARCH, Addresses.CHAT_TURN, Addresses.CHAT_CONTEXT, Addresses.CONVERSATIONS_FOLLOW);
+        Addresses.USERS_ERASE, Addresses.USERS_CLAIM, Addresses.USERS_IMPORT, Addresses.SEARCH, Addresses.CHAT_TURN, Addresses.CHAT_CONTEXT, Addresses.CONVERSATIONS_FOLLOW,
+        Addresses.CHAT_COMPLETIONS, Addresses.MODELS_LIST);
   }
 
   @ParameterizedTest(name = "{0}")
