@@ -29,6 +29,12 @@ public final class Addresses {
   public static final String SEARCH = "parley.search";
   public static final String CHAT_TURN = "parley.chat.turn";
   public static final String CHAT_CONTEXT = "parley.chat.context";
+  /** The branches of a conversation. */
+  public static final String BRANCHES_LIST = "parley.conversations.branches.list";
+  /** A new branch after a message, made current. */
+  public static final String BRANCHES_CREATE = "parley.conversations.branches.create";
+  /** A new conversation holding the path up to a message. */
+  public static final String CONVERSATIONS_FORK = "parley.conversations.fork";
   /** OpenAI's Chat Completions on the bus: stateless, or with a conversation's memory. */
   public static final String CHAT_COMPLETIONS = "parley.chat.completions";
   /** The models a caller may name. */

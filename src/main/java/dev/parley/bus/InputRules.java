@@ -150,7 +150,8 @@ public final class InputRules {
   }
 
   /** Members of an exported message that an import does not take over. */
-  private static final Set<String> IMPORT_IGNORED = Set.of("id", "object", "conversation_id", "seq", "created_at");
+  private static final Set<String> IMPORT_IGNORED = Set.of("id", "object", "conversation_id", "seq", "created_at",
+      "branch", "off_path");
 
   /** A model's answer, stored whole: every rule but the content limit, which is for what clients send. */
   public List<NewMessage> answerMessages(Object value, String pointer) {

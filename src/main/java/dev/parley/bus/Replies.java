@@ -21,32 +21,36 @@ public final class Replies {
 
   /** Answer of conversations.create, .get and .update (status 201 for create, 200 otherwise). */
   public record Conversation(UUID id, String title, JsonObject metadata, long messageCount, long totalTokens,
-                             boolean archived, String createdAt, String updatedAt) {
+                             boolean archived, String createdAt, String updatedAt, int currentBranch,
+                             JsonObject forkedFrom) {
 
     public static Conversation fromJson(JsonObject json) {
       return new Conversation(UUID.fromString(json.getString("id")), json.getString("title"),
           json.getJsonObject("metadata", new JsonObject()), json.getLong("message_count"), json.getLong("total_tokens"),
-          json.getBoolean("archived"), json.getString("created_at"), json.getString("updated_at"));
+          json.getBoolean("archived"), json.getString("created_at"), json.getString("updated_at"),
+          json.getInteger("current_branch", 0), json.getJsonObject("forked_from"));
     }
 
     public JsonObject toJson() {
       return new JsonObject().put("id", id.toString()).put("object", "conversation").put("title", title)
           .put("metadata", metadata).put("message_count", messageCount).put("total_tokens", totalTokens)
-          .put("archived", archived).put("created_at", createdAt).put("updated_at", updatedAt);
+          .put("archived", archived).put("created_at", createdAt).put("updated_at", updatedAt)
+          .put("current_branch", currentBranch).put("forked_from", forkedFrom);
     }
   }
 
   /** A stored message (also the answer of messages.get and messages.update). */
   public record Message(UUID id, UUID conversationId, long seq, Role role, String content, int tokenCount,
                         String model, JsonArray sources, String selectedText, JsonObject metadata, JsonArray toolCalls,
-                        String toolCallId, MessageStatus status, String createdAt) {
+                        String toolCallId, MessageStatus status, String createdAt, int branch) {
 
     public static Message fromJson(JsonObject json) {
       return new Message(UUID.fromString(json.getString("id")), UUID.fromString(json.getString("conversation_id")),
           json.getLong("seq"), Wire.parse(Role.class, json.getString("role")), json.getString("content"),
           json.getInteger("token_count"), json.getString("model"), json.getJsonArray("sources"),
           json.getString("selected_text"), json.getJsonObject("metadata", new JsonObject()), json.getJsonArray("tool_calls"),
-          json.getString("tool_call_id"), Wire.parse(MessageStatus.class, json.getString("status", "complete")), json.getString("created_at"));
+          json.getString("tool_call_id"), Wire.parse(MessageStatus.class, json.getString("status", "complete")),
+          json.getString("created_at"), json.getInteger("branch", 0));
     }
 
     public JsonObject toJson() {
@@ -54,7 +58,7 @@ public final class Replies {
           .put("conversation_id", conversationId.toString()).put("seq", seq).put("role", role.wire())
           .put("content", content).put("token_count", tokenCount).put("model", model).put("sources", sources)
           .put("selected_text", selectedText).put("metadata", metadata).put("tool_calls", toolCalls).put("tool_call_id", toolCallId).put("status", status.wire())
-          .put("created_at", createdAt);
+          .put("created_at", createdAt).put("branch", branch);
     }
   }
 

@@ -81,20 +81,25 @@ public final class Requests {
    * parley.conversations.update: {id, title?, metadata?, archived?}. A title given as null goes
    * back to the automatic title; absent members are left as they are.
    */
-  public record UpdateConversation(UUID id, boolean titleGiven, String title, JsonObject metadata, Boolean archived) {
+  public record UpdateConversation(UUID id, boolean titleGiven, String title, JsonObject metadata, Boolean archived,
+                                   Integer currentBranch) {
 
-    private static final Set<String> FIELDS = Set.of("id", "title", "metadata", "archived");
+    private static final Set<String> FIELDS = Set.of("id", "title", "metadata", "archived", "current_branch");
 
     public static UpdateConversation fromJson(JsonObject body, InputRules rules) {
       Fields.only(body, "", FIELDS);
       UUID id = Fields.uuid(body, "id", true);
       Object metadata = body.getValue("metadata");
       return new UpdateConversation(id, body.containsKey("title"), rules.title(body),
-          metadata == null ? null : rules.metadata(metadata, "/metadata"), Fields.bool(body, "archived"));
+          metadata == null ? null : rules.metadata(metadata, "/metadata"), Fields.bool(body, "archived"),
+          Fields.integer(body, "current_branch", "/current_branch", 0, Integer.MAX_VALUE));
     }
 
     public JsonObject toJson() {
       JsonObject json = new JsonObject().put("id", id.toString());
+      if (currentBranch != null) {
+        json.put("current_branch", currentBranch);
+      }
       if (titleGiven) {
         json.put("title", title);
       }
@@ -146,7 +151,11 @@ public final class Requests {
     }
   }
 
-  /** parley.messages.get and parley.messages.delete: {conversation_id, message_id}. */
+  /**
+   * {conversation_id, message_id}: parley.messages.get and .delete; also parley.conversations.branches.create (the conversation
+   * goes on after that message on a new branch, made current) and parley.conversations.fork (a new
+   * conversation holding the path up to that message).
+   */
   public record MessageRef(UUID conversationId, UUID messageId) {
 
     private static final Set<String> FIELDS = Set.of("conversation_id", "message_id");
@@ -211,20 +220,28 @@ public final class Requests {
   }
 
   /** parley.messages.list: {conversation_id, limit?, order? (asc), after?, before?}. */
-  public record ListMessages(UUID conversationId, int limit, ListOrder order, UUID after, UUID before) {
+  public record ListMessages(UUID conversationId, int limit, ListOrder order, UUID after, UUID before, String branch) {
+
+    /** The branch value that lists every message of every branch, in seq order. */
+    public static final String ALL_BRANCHES = "all";
 
     public static ListMessages fromJson(JsonObject query) {
       UUID id = Fields.uuid(query, "conversation_id", true);
       Integer limit = Fields.integer(query, "limit", "/limit", 1, Pages.MAX_LIMIT);
       ListOrder order = Fields.oneOf(ListOrder.class, query.getValue("order"), "/order", "order", ListOrder.ASC);
+      Object branch = query.getValue("branch");
+      String b = branch == null ? null : String.valueOf(branch);
+      if (b != null && !ALL_BRANCHES.equals(b) && !b.matches("[0-9]{1,9}")) {
+        throw Problem.invalid("/branch", "branch must be a branch number of the conversation, or all");
+      }
       return new ListMessages(id, limit == null ? Pages.DEFAULT_LIMIT : limit, order,
-          Fields.uuid(query, "after", false), Fields.uuid(query, "before", false));
+          Fields.uuid(query, "after", false), Fields.uuid(query, "before", false), b);
     }
 
     public JsonObject toJson() {
       return new JsonObject().put("conversation_id", conversationId.toString()).put("limit", limit)
           .put("order", order.wire()).put("after", after == null ? null : after.toString())
-          .put("before", before == null ? null : before.toString());
+          .put("before", before == null ? null : before.toString()).put("branch", branch);
     }
   }
 
@@ -237,7 +254,8 @@ public final class Requests {
   public record ChatTurn(UUID conversationId, String content, JsonArray sources, String selectedText,
                          JsonObject metadata, String model,
                          String system, Integer maxOutputTokens, ContextStrategy strategy, int lastN,
-                         Integer maxPromptTokens, JsonArray tools, Object toolChoice, List<ToolResult> toolResults) {
+                         Integer maxPromptTokens, JsonArray tools, Object toolChoice, List<ToolResult> toolResults,
+                         UUID parentId) {
 
     /** A tool's result handed back to the model: it answers the pending call {@code toolCallId}. */
     public record ToolResult(String toolCallId, String content) {
@@ -249,7 +267,7 @@ public final class Requests {
     }
 
     private static final Set<String> FIELDS = Set.of("conversation_id", "message", "model", "system",
-        "max_output_tokens", "context", "tools", "tool_choice", "tool_results");
+        "max_output_tokens", "context", "tools", "tool_choice", "tool_results", "parent_id");
     private static final Set<String> TOOL_FIELDS = Set.of("type", "function");
     private static final Set<String> FUNCTION_FIELDS = Set.of("name", "description", "parameters", "strict");
     private static final Set<String> TOOL_RESULT_FIELDS = Set.of("tool_call_id", "content");
@@ -293,7 +311,8 @@ public final class Requests {
         if (m.getValue("metadata") != null) {
           metadata = rules.metadata(m.getValue("metadata"), "/message/metadata");
         }
-      } else if (message == null && (dryRun || body.getValue("tool_results") != null)) {
+      } else if (message == null && (dryRun || body.getValue("tool_results") != null
+          || body.getValue("parent_id") != null)) {
         content = null;
       } else {
         throw Problem.invalid("/message", "message must be a string or an object with content (or give tool_results)");
@@ -327,8 +346,15 @@ public final class Requests {
       if (!toolResults.isEmpty() && conversation == null) {
         throw Problem.invalid("/tool_results", "tool_results answer the tool calls of a conversation: conversation_id is required");
       }
+      if (dryRun && body.containsKey("parent_id")) {
+        throw Problem.invalid("/parent_id", "a dry run reads the current branch: parent_id is for turns");
+      }
+      UUID parent = dryRun ? null : Fields.uuid(body, "parent_id", false);
+      if (parent != null && conversation == null) {
+        throw Problem.invalid("/parent_id", "parent_id is a message of a conversation: conversation_id is required");
+      }
       return new ChatTurn(conversation, content, sources, selectedText, metadata, Fields.string(body, "model", "/model"),
-          system, maxOutput, strategy, lastN == null ? 0 : lastN, maxPrompt, tools, toolChoice, toolResults);
+          system, maxOutput, strategy, lastN == null ? 0 : lastN, maxPrompt, tools, toolChoice, toolResults, parent);
     }
 
     /** [{type: "function", function: {name, description?, parameters? (a JSON schema object), strict?}}], or null. */
@@ -456,7 +482,7 @@ public final class Requests {
         toolResults.forEach(r -> results.add(new JsonObject().put("tool_call_id", r.toolCallId()).put("content", r.content())));
         json.put("tool_results", results);
       }
-      json.put("tools", tools).put("tool_choice", toolChoice);
+      json.put("tools", tools).put("tool_choice", toolChoice).put("parent_id", parentId == null ? null : parentId.toString());
       json.put("model", model).put("system", system).put("max_output_tokens", maxOutputTokens);
       JsonObject context = new JsonObject().put("strategy", strategy.wire());
       if (strategy == ContextStrategy.LAST_N) {
@@ -500,17 +526,30 @@ public final class Requests {
    */
   public record ImportRecords(List<ImportedConversation> conversations) {
 
-    /** One conversation to import: its id in the export, what it holds, its messages in order. */
+    /**
+     * One conversation to import: its id in the export, what it holds, its messages in order. A
+     * branched conversation (forks not empty) keeps its seqs and each message's branch as exported.
+     */
     public record ImportedConversation(String sourceId, String title, JsonObject metadata, boolean archived,
                                        java.time.OffsetDateTime createdAt, List<NewMessage> messages,
-                                       List<java.time.OffsetDateTime> messageTimes) {
+                                       List<java.time.OffsetDateTime> messageTimes, List<Long> messageSeqs,
+                                       List<Integer> messageBranches, List<ImportedFork> forks, int currentBranch) {
+
+      public boolean branched() {
+        return !forks.isEmpty();
+      }
+    }
+
+    /** A branch of an exported conversation: it starts after seq forkSeq of parentBranch. */
+    public record ImportedFork(int branch, int parentBranch, long forkSeq) {
     }
 
     private static final Set<String> FIELDS = Set.of("records");
     private static final Set<String> RECORD_FIELDS = Set.of("type", "conversation", "message", "format", "user_id",
         "exported_at", "conversations", "messages");
     private static final Set<String> CONVERSATION_FIELDS = Set.of("id", "object", "title", "metadata", "archived",
-        "message_count", "total_tokens", "created_at", "updated_at");
+        "message_count", "total_tokens", "created_at", "updated_at", "current_branch", "forked_from", "branches");
+    private static final Set<String> FORK_FIELDS = Set.of("branch", "parent_branch", "fork_seq");
 
     public static ImportRecords fromJson(JsonObject body, InputRules rules, int maxRecords) {
       Fields.only(body, "", FIELDS);
@@ -524,6 +563,9 @@ public final class Requests {
       java.util.Set<String> seen = new java.util.HashSet<>();
       List<NewMessage> messages = null;
       List<java.time.OffsetDateTime> times = null;
+      List<Long> seqs = null;
+      List<Integer> branchOf = null;
+      java.util.Set<Integer> known = null;
       for (int i = 0; i < records.size(); i++) {
         int line = i + 1;
         String at = "/records/" + i;
@@ -551,9 +593,21 @@ public final class Requests {
               Boolean archived = Fields.bool(c, "archived");
               messages = new ArrayList<>();
               times = new ArrayList<>();
+              seqs = new ArrayList<>();
+              branchOf = new ArrayList<>();
+              List<ImportedFork> forks = forks(c.getValue("branches"), at + "/conversation/branches");
+              known = new java.util.HashSet<>(List.of(0));
+              for (ImportedFork f : forks) {
+                known.add(f.branch());
+              }
+              Integer current = Fields.integer(c, "current_branch", at + "/conversation/current_branch", 0, Integer.MAX_VALUE);
+              if (current != null && !known.contains(current)) {
+                throw Problem.invalid(at + "/conversation/current_branch", "current_branch must be one of the branches");
+              }
               conversations.add(new ImportedConversation(id, rules.title(c),
                   rules.metadata(c.getValue("metadata"), at + "/conversation/metadata"), Boolean.TRUE.equals(archived),
-                  time(c.getValue("created_at"), at + "/conversation/created_at"), messages, times));
+                  time(c.getValue("created_at"), at + "/conversation/created_at"), messages, times, seqs, branchOf, forks,
+                  current == null ? 0 : current));
             }
             case "message" -> {
               if (messages == null) {
@@ -562,6 +616,21 @@ public final class Requests {
               Object m = record.getValue("message");
               messages.add(rules.importedMessage(m, at + "/message"));
               times.add(m instanceof JsonObject o ? time(o.getValue("created_at"), at + "/message/created_at") : null);
+              JsonObject o = (JsonObject) m;
+              ImportedConversation owner = conversations.get(conversations.size() - 1);
+              if (owner.branched()) {
+                // A branched conversation keeps its seqs (forks name them) and its messages' branches.
+                Integer seq = Fields.integer(o, "seq", at + "/message/seq", 1, Integer.MAX_VALUE);
+                if (seq == null || !seqs.isEmpty() && seq <= seqs.get(seqs.size() - 1)) {
+                  throw Problem.invalid(at + "/message/seq", "a branched conversation's messages need increasing seqs");
+                }
+                Integer branch = Fields.integer(o, "branch", at + "/message/branch", 0, Integer.MAX_VALUE);
+                if (branch != null && !known.contains(branch)) {
+                  throw Problem.invalid(at + "/message/branch", "branch must be one of the conversation's branches");
+                }
+                seqs.add(seq.longValue());
+                branchOf.add(branch == null ? 0 : branch);
+              }
             }
             default -> throw Problem.invalid(at + "/type", "type must be export, conversation, message or end");
           }
@@ -578,6 +647,31 @@ public final class Requests {
         throw Problem.invalid("/records", "an import holds at least one conversation line");
       }
       return new ImportRecords(conversations);
+    }
+
+    /** A branched conversation's forks: [{branch (from 1), parent_branch, fork_seq}], parents before children. */
+    private static List<ImportedFork> forks(Object value, String pointer) {
+      if (value == null) {
+        return List.of();
+      }
+      if (!(value instanceof JsonArray array)) {
+        throw Problem.invalid(pointer, "branches must be an array");
+      }
+      List<ImportedFork> forks = new ArrayList<>();
+      java.util.Set<Integer> known = new java.util.HashSet<>(List.of(0));
+      for (int i = 0; i < array.size(); i++) {
+        String at = pointer + "/" + i;
+        JsonObject fork = Fields.object(array.getValue(i), at);
+        Fields.only(fork, at, FORK_FIELDS);
+        Integer branch = Fields.integer(fork, "branch", at + "/branch", 1, Integer.MAX_VALUE);
+        Integer parent = Fields.integer(fork, "parent_branch", at + "/parent_branch", 0, Integer.MAX_VALUE);
+        Integer seq = Fields.integer(fork, "fork_seq", at + "/fork_seq", 0, Integer.MAX_VALUE);
+        if (branch == null || parent == null || seq == null || !known.contains(parent) || !known.add(branch)) {
+          throw Problem.invalid(at, "each branch needs a new branch number, a parent branch listed before it and a fork_seq");
+        }
+        forks.add(new ImportedFork(branch, parent, seq));
+      }
+      return forks;
     }
 
     private static java.time.OffsetDateTime time(Object value, String pointer) {

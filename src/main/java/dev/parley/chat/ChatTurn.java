@@ -106,6 +106,7 @@ final class ChatTurn {
         return inOneCommit();
       }
       return limit()
+          .compose(v -> branch())
           .compose(v -> storeUserMessage())
           .recover(beforeWrite -> release().transform(ignored -> Future.failedFuture(beforeWrite)))
           .compose(v -> converse())
@@ -127,6 +128,7 @@ final class ChatTurn {
     boolean newConversation = request.conversationId() == null;
     conversationId = newConversation ? UUID.randomUUID().toString() : request.conversationId().toString();
     return limit()
+        .compose(v -> branch())
         .compose(v -> assembly.withNewMessage(bus, conversationId, newConversation, prepared))
         .recover(beforeModel -> release().transform(ignored -> Future.failedFuture(beforeModel)))
         .compose(plan -> complete(plan, false).transform(ar -> {
@@ -135,6 +137,10 @@ final class ChatTurn {
               .put("new_conversation", newConversation);
           if (ar.failed()) {
             Problem problem = ar.cause() instanceof Problem p ? p : Problem.internal();
+            if (input.isEmpty()) {
+              // A regenerate that failed has nothing of its own to keep.
+              return release().transform(ignored -> Future.failedFuture(problem));
+            }
             append.put("messages", input)
                 .put("turn_failure", new JsonObject().put("status", problem.status()).put("response", problem.toJson()));
             // The user message is kept, the failure is the key's answer; if even that cannot be stored, the key is free.
@@ -149,12 +155,16 @@ final class ChatTurn {
           } catch (Problem problem) {
             return Future.failedFuture(problem);
           }
+          if (input.isEmpty()) {
+            // A regenerate answers a stored message: it is the turn's user_message.
+            answer.response().put("user_message", userMessage);
+          }
           append.put("messages", input.copy().add(answer.assistant())).put("turn_response", answer.response());
           return bus.request(InternalAddresses.TURN_APPEND, append, keyed())
               .recover(unstored -> release().transform(ignored -> Future.failedFuture(unstored)))
               .map(stored -> {
                 JsonArray data = stored.body().getJsonArray("data");
-                userMessage = data.getJsonObject(input.size() - 1);
+                userMessage = input.isEmpty() ? userMessage : data.getJsonObject(input.size() - 1);
                 refreshSummary(answered.plan());
                 return Reply.ok(answer.response().copy().put("user_message", userMessage)
                     .put("message", data.getJsonObject(input.size())));
@@ -211,7 +221,30 @@ final class ChatTurn {
     return limits.admit(bus.owner(), reservedTokens);
   }
 
+  /**
+   * An edit or a regenerate (parent_id): the conversation goes on after the parent on a branch of
+   * its own, made current before the context is read. A regenerate (no input of its own) answers
+   * the parent, which is then the turn's user_message.
+   */
+  private Future<Void> branch() {
+    if (request.parentId() == null) {
+      return Future.succeededFuture();
+    }
+    JsonObject at = new JsonObject().put("conversation_id", request.conversationId().toString())
+        .put("message_id", request.parentId().toString());
+    return bus.request(Addresses.BRANCHES_CREATE, at).compose(made -> prepared.input().isEmpty()
+        ? bus.request(Addresses.MESSAGES_GET, at).map(parent -> {
+          userMessage = parent.body();
+          return (Void) null;
+        })
+        : Future.succeededFuture());
+  }
+
   private Future<Void> storeUserMessage() {
+    if (prepared.input().isEmpty()) {
+      conversationId = request.conversationId().toString();
+      return Future.succeededFuture(); // a regenerate: its user message is the parent, stored before
+    }
     Future<String> conversation = request.conversationId() != null
         ? Future.succeededFuture(request.conversationId().toString())
         : bus.request(Addresses.CONVERSATIONS_CREATE, new JsonObject())

@@ -35,6 +35,12 @@ final class ApiRoutes {
     on(builder, contract, "deleteConversation", bus.forward(Addresses.CONVERSATIONS_DELETE,
         p -> new JsonObject().put("id", p.path(CONVERSATION_ID))));
     on(builder, contract, "followConversation", events::handle);
+    on(builder, contract, "listBranches", bus.forward(Addresses.BRANCHES_LIST,
+        p -> new JsonObject().put("id", p.path(CONVERSATION_ID))));
+    on(builder, contract, "createBranch", bus.forward(Addresses.BRANCHES_CREATE,
+        p -> p.body().put(CONVERSATION_ID, p.path(CONVERSATION_ID))));
+    on(builder, contract, "forkConversation", bus.forward(Addresses.CONVERSATIONS_FORK,
+        p -> p.body().put(CONVERSATION_ID, p.path(CONVERSATION_ID))));
     on(builder, contract, "appendMessages", bus.forwardIdempotent(Addresses.MESSAGES_APPEND,
         p -> p.body().put(CONVERSATION_ID, p.path(CONVERSATION_ID))));
     on(builder, contract, "listMessages", bus.forward(Addresses.MESSAGES_LIST,

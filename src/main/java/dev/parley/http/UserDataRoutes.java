@@ -162,14 +162,32 @@ final class UserDataRoutes {
         whenDrained(next);
         return;
       }
-      JsonObject conversation = page.getJsonObject(index);
+      JsonObject conversation = page.getJsonObject(index).copy();
       conversations++;
-      write(new JsonObject().put("type", "conversation").put("conversation", conversation));
-      whenDrained(() -> messagePage(conversation.getString("id"), null, () -> conversation(page, index + 1, next)));
+      // A branched conversation goes out whole: its branches, and the messages of all of them.
+      request(Addresses.BRANCHES_LIST, new JsonObject().put("id", conversation.getString("id"))).onSuccess(list -> {
+        JsonArray forks = new JsonArray();
+        for (Object b : list.getJsonArray("data")) {
+          JsonObject branch = (JsonObject) b;
+          if (branch.getInteger("branch") > 0) {
+            forks.add(new JsonObject().put("branch", branch.getInteger("branch"))
+                .put("parent_branch", branch.getInteger("parent_branch")).put("fork_seq", branch.getLong("fork_seq")));
+          }
+        }
+        if (!forks.isEmpty()) {
+          conversation.put("branches", forks);
+        }
+        write(new JsonObject().put("type", "conversation").put("conversation", conversation));
+        whenDrained(() -> messagePage(conversation.getString("id"), !forks.isEmpty(), null,
+            () -> conversation(page, index + 1, next)));
+      }).onFailure(this::fail);
     }
 
-    private void messagePage(String conversation, String after, Runnable next) {
+    private void messagePage(String conversation, boolean allBranches, String after, Runnable next) {
       JsonObject query = new JsonObject().put("conversation_id", conversation).put("limit", PAGE);
+      if (allBranches) {
+        query.put("branch", "all");
+      }
       if (after != null) {
         query.put("after", after);
       }
@@ -178,7 +196,8 @@ final class UserDataRoutes {
           messages++;
           write(new JsonObject().put("type", "message").put("message", m));
         }
-        whenDrained(page.getBoolean("has_more") ? () -> messagePage(conversation, page.getString("last_id"), next) : next);
+        whenDrained(page.getBoolean("has_more")
+            ? () -> messagePage(conversation, allBranches, page.getString("last_id"), next) : next);
       }).onFailure(this::fail);
     }
 

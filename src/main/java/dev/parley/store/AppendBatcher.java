@@ -286,7 +286,7 @@ final class AppendBatcher {
         continue;
       }
       for (NewMessage m : p.messages) {
-        rows.add(MessageStore.row(p.conversationId, t.nextSeq++, m));
+        rows.add(MessageStore.row(p.conversationId, t.nextSeq++, m, t.conversation.getInteger("current_branch")));
       }
       inserting.add(p);
     }

@@ -81,7 +81,7 @@ final class ColdArchive {
           .put("summary_upto_seq", head.getLong("summary_upto_seq")).put("last_seq", lastSeq);
       String key = key(id);
       return pool.preparedQuery(SqlQueries.archiveMessages()).execute(Tuple.of(id))
-          .compose(rows -> vertx.executeBlocking(() -> encode(conversation, Rows.messages(rows)), false))
+          .compose(rows -> vertx.executeBlocking(() -> encode(conversation, withPathMarks(rows)), false))
           .compose(encoded -> objects.put(key, encoded.bytes())
               .compose(v -> objects.get(key))
               .compose(read -> vertx.executeBlocking(() -> sha256(read), false))
@@ -134,7 +134,8 @@ final class ColdArchive {
                       m.getString("role"), m.getString("content"), m.getInteger("token_count"), m.getString("model"),
                       m.getJsonArray("sources"), m.getJsonObject("metadata", new JsonObject()), m.getJsonArray("tool_calls"),
                       m.getString("status", "complete"), m.getString("selected_text"),
-                      OffsetDateTime.parse(m.getString("created_at")), m.getString("tool_call_id")}));
+                      OffsetDateTime.parse(m.getString("created_at")), m.getString("tool_call_id"),
+                      m.getInteger("branch", 0), m.getBoolean("off_path", false)}));
                 }
                 Future<?> inserted = rows.isEmpty() ? Future.succeededFuture()
                     : tx.preparedQuery(SqlQueries.restoreMessage()).executeBatch(rows);
@@ -156,6 +157,16 @@ final class ColdArchive {
       objects.delete(key).onFailure(e -> LOG.warn("An archived object could not be deleted ({}); it is left behind",
           e.getClass().getSimpleName()));
     }
+  }
+
+  /** The messages as the API shows them, with whether each is on the current branch's path (restored as it was). */
+  private static List<JsonObject> withPathMarks(io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row> rows) {
+    List<JsonObject> messages = Rows.messages(rows);
+    int i = 0;
+    for (io.vertx.sqlclient.Row row : rows) {
+      messages.get(i++).put("off_path", row.getBoolean("off_path"));
+    }
+    return messages;
   }
 
   private static Encoded encode(JsonObject conversation, List<JsonObject> messages) {

@@ -25,9 +25,11 @@ final class MessageStore {
 
   private final Pool pool;
   private final Optional<CachedReads> cache;
+  private final Branches branches;
 
   /** @param cache empty when no Redis is configured */
-  MessageStore(Pool pool, Optional<CachedReads> cache) {
+  MessageStore(Pool pool, Optional<CachedReads> cache, Branches branches) {
+    this.branches = branches;
     this.pool = pool;
     this.cache = cache;
   }
@@ -47,7 +49,8 @@ final class MessageStore {
       long firstSeq = row.getLong("last_seq") - messages.size() + 1;
       List<Tuple> batch = new ArrayList<>(messages.size());
       for (int i = 0; i < messages.size(); i++) {
-        batch.add(row(conversationId, firstSeq + i, messages.get(i)));
+        // Appends grow the conversation's current branch.
+        batch.add(row(conversationId, firstSeq + i, messages.get(i), row.getInteger("current_branch")));
       }
       JsonObject conversation = Rows.conversation(row);
       return tx.preparedQuery(SqlQueries.insertMessage()).executeBatch(batch)
@@ -55,11 +58,11 @@ final class MessageStore {
     });
   }
 
-  /** The insertMessage parameters of one message. */
-  static Tuple row(UUID conversationId, long seq, NewMessage m) {
+  /** The insertMessage parameters of one message, on {@code branch}. */
+  static Tuple row(UUID conversationId, long seq, NewMessage m, int branch) {
     return Tuple.from(new Object[] {conversationId, seq, UUID.randomUUID(), m.role().wire(), m.content(),
         m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls(), m.status().wire(), m.selectedText(),
-        m.toolCallId()});
+        m.toolCallId(), branch});
   }
 
   /** Total tokens of a batch of counted messages. */
@@ -96,6 +99,12 @@ final class MessageStore {
             : Future.succeededFuture(Rows.conversation(rows.iterator().next())));
   }
 
+  /** Reads the rows of one page: seq strictly between lower and upper, in scan order, limit + 1 at most. */
+  @FunctionalInterface
+  interface PageReader {
+    Future<RowSet<Row>> read(long lower, long upper, boolean scanDescending, int limit);
+  }
+
   /** One page of history; see docs/architecture.md for the cursor rules. */
   Future<Reply> list(String owner, Requests.ListMessages query) {
     UUID conversationId = query.conversationId();
@@ -103,6 +112,15 @@ final class MessageStore {
     boolean descending = query.order() == ListOrder.DESC;
     UUID after = query.after();
     UUID before = query.before();
+    if (query.branch() != null) {
+      // Another branch's path, or every branch (?branch=all): not the current path, so not cached.
+      PageReader reader = Requests.ListMessages.ALL_BRANCHES.equals(query.branch())
+          ? (lower, upper, scanDescending, n) -> pool.preparedQuery(SqlQueries.allMessages(scanDescending))
+              .execute(Tuple.of(conversationId, lower, upper, n))
+          : (lower, upper, scanDescending, n) -> branches.page(conversationId, Integer.parseInt(query.branch()), lower,
+              upper, scanDescending, n);
+      return withCursors(owner, conversationId, limit, descending, after, before, reader);
+    }
     return cache.map(reads -> reads.messages(owner, conversationId, descending, after, before, limit,
             () -> fromDatabase(owner, conversationId, limit, descending, after, before)))
         .orElseGet(() -> fromDatabase(owner, conversationId, limit, descending, after, before));
@@ -121,6 +139,13 @@ final class MessageStore {
 
   private Future<Reply> withCursors(String owner, UUID conversationId, int limit, boolean descending, UUID after,
                                     UUID before) {
+    return withCursors(owner, conversationId, limit, descending, after, before, (lower, upper, scanDescending, n) ->
+        pool.preparedQuery(scanDescending ? SqlQueries.messagesDescending() : SqlQueries.messagesAscending())
+            .execute(Tuple.of(conversationId, lower, upper, n)));
+  }
+
+  private Future<Reply> withCursors(String owner, UUID conversationId, int limit, boolean descending, UUID after,
+                                    UUID before, PageReader reader) {
     return pool.preparedQuery(SqlQueries.messageCursors())
         .execute(Tuple.of(conversationId, owner, after, before))
         .compose(cursors -> {
@@ -139,7 +164,9 @@ final class MessageStore {
           if (before != null && beforeSeq == null) {
             return Future.failedFuture(Problem.invalid("/before", "before must be the id of a message in this conversation"));
           }
-          return page(conversationId, limit, descending, afterSeq, beforeSeq);
+          PageQuery q = PageQuery.of(descending, afterSeq, beforeSeq, limit);
+          return reader.read(q.lower(), q.upper(), q.scanDescending(), limit + 1)
+              .map(rows -> Reply.ok(Rows.pageBytes(rows, limit, q.backwards())));
         });
   }
 
@@ -165,13 +192,6 @@ final class MessageStore {
       Collections.reverse(page);
       return Rows.page(page, limit).put("has_more", scanned.size() > limit);
     }
-  }
-
-  private Future<Reply> page(UUID conversationId, int limit, boolean descending, Long afterSeq, Long beforeSeq) {
-    PageQuery q = PageQuery.of(descending, afterSeq, beforeSeq, limit);
-    Tuple params = Tuple.of(conversationId, q.lower(), q.upper(), limit + 1);
-    String sql = q.scanDescending() ? SqlQueries.messagesDescending() : SqlQueries.messagesAscending();
-    return pool.preparedQuery(sql).execute(params).map(rows -> Reply.ok(Rows.pageBytes(rows, limit, q.backwards())));
   }
 
   /** The reply body of an append: its messages as a list. */

@@ -40,7 +40,11 @@ final class Rows {
         .put("archived", row.getValue("archived_at") != null
             || row.getColumnIndex("cold") >= 0 && Boolean.TRUE.equals(row.getBoolean("cold")))
         .put("created_at", timestamp(row.getOffsetDateTime("created_at")))
-        .put("updated_at", timestamp(row.getOffsetDateTime("updated_at")));
+        .put("updated_at", timestamp(row.getOffsetDateTime("updated_at")))
+        .put("current_branch", row.getInteger("current_branch"))
+        .put("forked_from", row.getUUID("forked_from_conversation_id") == null ? null : new JsonObject()
+            .put("conversation_id", row.getUUID("forked_from_conversation_id").toString())
+            .put("message_id", row.getUUID("forked_from_message_id").toString()));
   }
 
   static JsonObject message(Row row) {
@@ -53,7 +57,7 @@ final class Rows {
    */
   private record MessageColumns(int id, int conversationId, int seq, int role, int content, int tokenCount, int model,
                                 int sources, int selectedText, int metadata, int toolCalls, int toolCallId, int status,
-                                int createdAt) {
+                                int createdAt, int branch) {
 
     static MessageColumns of(Row row) {
       return new MessageColumns(row.getColumnIndex("id"), row.getColumnIndex("conversation_id"),
@@ -61,12 +65,12 @@ final class Rows {
           row.getColumnIndex("token_count"), row.getColumnIndex("model"), row.getColumnIndex("sources"),
           row.getColumnIndex("selected_text"), row.getColumnIndex("metadata"), row.getColumnIndex("tool_calls"),
           row.getColumnIndex("tool_call_id"), row.getColumnIndex("status"),
-          row.getColumnIndex("created_at"));
+          row.getColumnIndex("created_at"), row.getColumnIndex("branch"));
     }
   }
 
   private static JsonObject message(Row row, MessageColumns c) {
-    // 15 members: sized so the map never grows while it is filled.
+    // 16 members: sized so the map never grows while it is filled.
     return new JsonObject(new LinkedHashMap<>(32))
         .put("id", row.getUUID(c.id()).toString())
         .put("object", "message")
@@ -82,7 +86,8 @@ final class Rows {
         .put("tool_calls", row.getValue(c.toolCalls()))
         .put("tool_call_id", row.getString(c.toolCallId()))
         .put("status", row.getString(c.status()))
-        .put("created_at", timestamp(row.getOffsetDateTime(c.createdAt())));
+        .put("created_at", timestamp(row.getOffsetDateTime(c.createdAt())))
+        .put("branch", row.getInteger(c.branch()));
   }
 
   static List<JsonObject> conversations(RowSet<Row> rows) {
@@ -171,6 +176,7 @@ final class Rows {
   private static final SerializedString TOOL_CALL_ID = new SerializedString("tool_call_id");
   private static final SerializedString STATUS = new SerializedString("status");
   private static final SerializedString CREATED_AT = new SerializedString("created_at");
+  private static final SerializedString BRANCH = new SerializedString("branch");
 
   /** One message, member for member as {@link #message(Row, MessageColumns)} builds it. */
   private static void writeMessage(JsonGenerator json, Row row, MessageColumns c) throws IOException {
@@ -205,6 +211,8 @@ final class Rows {
     json.writeString(row.getString(c.status()));
     json.writeFieldName(CREATED_AT);
     json.writeString(timestamp(row.getOffsetDateTime(c.createdAt())));
+    json.writeFieldName(BRANCH);
+    json.writeNumber(row.getInteger(c.branch()));
     json.writeEndObject();
   }
 

@@ -8,11 +8,11 @@ final class SqlQueries {
 
   static final String CONVERSATION_COLUMNS =
       "id, title, metadata, message_count, total_tokens, archived_at, cold_key IS NOT NULL AS cold, created_at, "
-      + "updated_at";
+      + "updated_at, current_branch, forked_from_conversation_id, forked_from_message_id";
 
   static final String MESSAGE_COLUMNS =
       "id, conversation_id, seq, role, content, token_count, model, sources, selected_text, metadata, tool_calls, "
-      + "tool_call_id, status, created_at";
+      + "tool_call_id, status, created_at, branch";
 
   static String insertConversation() {
     return "INSERT INTO conversations (id, owner, title, title_source, metadata) VALUES ($1, $2, $3, $4, $5) "
@@ -45,10 +45,10 @@ final class SqlQueries {
         + "WHERE c.id = m.conversation_id AND c.owner = $2 AND c.deleted_at IS NULL)";
   }
 
-  /** The first assistant message after seq $2 of conversation $1: a turn's answer. */
+  /** The first assistant message after seq $2 of conversation $1 on branch $3: a turn's answer. */
   static String answerAfter() {
     return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND seq > $2 AND role = 'assistant' "
-        + "AND deleted_at IS NULL "
+        + "AND deleted_at IS NULL AND branch = $3 "
         + "ORDER BY seq LIMIT 1";
   }
 
@@ -109,7 +109,8 @@ final class SqlQueries {
 
   static String insertMessage() {
     return "INSERT INTO messages (conversation_id, seq, id, role, content, token_count, model, sources, metadata, "
-        + "tool_calls, status, selected_text, tool_call_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+        + "tool_calls, status, selected_text, tool_call_id, branch) "
+        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
         + "RETURNING "
         + MESSAGE_COLUMNS;
   }
@@ -120,7 +121,7 @@ final class SqlQueries {
    */
   static String feedMessages() {
     return "SELECT id, conversation_id, seq, role, CASE WHEN deleted_at IS NULL THEN content ELSE '' END AS content, "
-        + "token_count, model, sources, selected_text, metadata, tool_calls, tool_call_id, status, created_at, "
+        + "token_count, model, sources, selected_text, metadata, tool_calls, tool_call_id, status, created_at, branch, "
         + "deleted_at IS NOT NULL AS deleted FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3";
   }
 
@@ -138,8 +139,10 @@ final class SqlQueries {
   static String deleteMessage() {
     return "WITH gone AS (UPDATE messages SET deleted_at = now() WHERE conversation_id = $1 AND id = $3 "
         + "AND deleted_at IS NULL AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.owner = $2 "
-        + "AND c.deleted_at IS NULL) RETURNING token_count) "
-        + "UPDATE conversations SET message_count = message_count - 1, total_tokens = total_tokens - gone.token_count, "
+        + "AND c.deleted_at IS NULL) RETURNING token_count, off_path) "
+        // The counters are the current path's: a message of another branch is not in them.
+        + "UPDATE conversations SET message_count = message_count - CASE WHEN gone.off_path THEN 0 ELSE 1 END, "
+        + "total_tokens = total_tokens - CASE WHEN gone.off_path THEN 0 ELSE gone.token_count END, "
         + "updated_at = now() FROM gone WHERE id = $1 RETURNING " + CONVERSATION_COLUMNS;
   }
 
@@ -160,12 +163,12 @@ final class SqlQueries {
   /** $1 conversation, seq strictly between $2 and $3, $4 limit. */
   static String messagesAscending() {
     return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND seq > $2 AND seq < $3 "
-        + "AND deleted_at IS NULL ORDER BY seq ASC LIMIT $4";
+        + "AND deleted_at IS NULL AND NOT off_path ORDER BY seq ASC LIMIT $4";
   }
 
   static String messagesDescending() {
     return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND seq > $2 AND seq < $3 "
-        + "AND deleted_at IS NULL ORDER BY seq DESC LIMIT $4";
+        + "AND deleted_at IS NULL AND NOT off_path ORDER BY seq DESC LIMIT $4";
   }
 
   /**
@@ -175,12 +178,14 @@ final class SqlQueries {
    */
   static String firstPageAscending() {
     return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL "
+        + "AND NOT off_path "
         + "AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL) "
         + "ORDER BY seq ASC LIMIT $3";
   }
 
   static String firstPageDescending() {
     return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL "
+        + "AND NOT off_path "
         + "AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL) "
         + "ORDER BY seq DESC LIMIT $3";
   }
@@ -235,7 +240,8 @@ final class SqlQueries {
 
   /** Every visible message of conversation $1, in seq order, for its archive object. */
   static String archiveMessages() {
-    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL ORDER BY seq";
+    return "SELECT " + MESSAGE_COLUMNS + ", off_path FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL "
+        + "ORDER BY seq";
   }
 
   /** Locks a conversation about to go cold and reads what says whether it changed. */
@@ -265,8 +271,8 @@ final class SqlQueries {
   /** One message back from cold storage, as it was. */
   static String restoreMessage() {
     return "INSERT INTO messages (conversation_id, seq, id, role, content, token_count, model, sources, metadata, "
-        + "tool_calls, status, selected_text, created_at, tool_call_id) "
-        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+        + "tool_calls, status, selected_text, created_at, tool_call_id, branch, off_path) "
+        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
   }
 
   /** An imported conversation, unless it was imported before (same id): $1 id … $10 updated_at. */
@@ -315,7 +321,7 @@ final class SqlQueries {
         + "m.role, m.content, m.token_count, m.tool_calls, m.tool_call_id "
         + "FROM conversations c LEFT JOIN LATERAL (SELECT id, seq, role, content, token_count, tool_calls, tool_call_id "
         + "FROM messages "
-        + "WHERE conversation_id = c.id AND deleted_at IS NULL AND seq < coalesce($3::bigint, c.last_seq + 1) "
+        + "WHERE conversation_id = c.id AND deleted_at IS NULL AND NOT off_path AND seq < coalesce($3::bigint, c.last_seq + 1) "
         + "AND seq > CASE WHEN $4::boolean AND c.summary IS NOT NULL THEN c.summary_upto_seq ELSE 0 END "
         + "ORDER BY seq DESC LIMIT $5) m ON true "
         + "WHERE c.id = $1 AND c.owner = $2 AND c.deleted_at IS NULL ORDER BY m.seq DESC";
@@ -325,14 +331,107 @@ final class SqlQueries {
   static String contextPage() {
     return "SELECT id, seq, role, content, token_count, tool_calls, tool_call_id FROM messages "
         + "WHERE conversation_id = $1 AND seq < $2 AND seq > $3 "
-        + "AND deleted_at IS NULL ORDER BY seq DESC LIMIT $4";
+        + "AND deleted_at IS NULL AND NOT off_path ORDER BY seq DESC LIMIT $4";
   }
 
   /** The newest visible message other than a tool result and the results after it, newest first ($2 rows at most). */
   static String toolCallTail() {
     return "SELECT role, tool_calls, tool_call_id FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL "
-        + "AND seq >= coalesce((SELECT max(seq) FROM messages WHERE conversation_id = $1 AND role <> 'tool' "
-        + "AND deleted_at IS NULL), 0) ORDER BY seq DESC LIMIT $2";
+        + "AND NOT off_path AND seq >= coalesce((SELECT max(seq) FROM messages WHERE conversation_id = $1 "
+        + "AND role <> 'tool' AND deleted_at IS NULL AND NOT off_path), 0) ORDER BY seq DESC LIMIT $2";
+  }
+
+  /** The branches of conversation $1 other than the root branch 0. */
+  static String branchesOf() {
+    return "SELECT branch, parent_branch, fork_seq, created_at FROM conversation_branches WHERE conversation_id = $1";
+  }
+
+  /**
+   * Every branch of conversation $1 (0 first) with its fork, the message it starts after, and its
+   * first and last visible messages.
+   */
+  static String branchSummaries() {
+    return "SELECT b.branch, b.parent_branch, b.fork_seq, b.created_at, "
+        + "(SELECT id FROM messages WHERE conversation_id = $1 AND seq = b.fork_seq) AS fork_message_id, "
+        + "(SELECT id FROM messages WHERE conversation_id = $1 AND seq > b.fork_seq AND branch = b.branch "
+        + "AND deleted_at IS NULL ORDER BY seq LIMIT 1) AS first_message_id, "
+        + "(SELECT id FROM messages WHERE conversation_id = $1 AND branch = b.branch AND deleted_at IS NULL "
+        + "ORDER BY seq DESC LIMIT 1) AS last_message_id "
+        + "FROM (SELECT 0 AS branch, NULL::int AS parent_branch, 0::bigint AS fork_seq, NULL::timestamptz AS created_at "
+        + "UNION ALL SELECT branch, parent_branch, fork_seq, created_at FROM conversation_branches WHERE conversation_id = $1) b "
+        + "ORDER BY b.branch";
+  }
+
+  /** Every visible message of every branch, seq strictly between $2 and $3, $4 at most (?branch=all). */
+  static String allMessages(boolean descending) {
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND seq > $2 AND seq < $3 "
+        + "AND deleted_at IS NULL ORDER BY seq " + (descending ? "DESC" : "ASC") + " LIMIT $4";
+  }
+
+  /** Locks the owner's conversation for a change of its branches: $1 conversation, $2 owner. */
+  static String lockForBranch() {
+    return "SELECT current_branch, branch_count, cold_key IS NOT NULL AS cold FROM conversations "
+        + "WHERE id = $1 AND owner = $2 AND deleted_at IS NULL FOR UPDATE";
+  }
+
+  /** Where visible message $2 of conversation $1 is. */
+  static String messagePlace() {
+    return "SELECT seq, branch, off_path FROM messages WHERE conversation_id = $1 AND id = $2 AND deleted_at IS NULL";
+  }
+
+  /** The newest message (deleted ones included) on conversation $1's current path, and whether branch $2 has any. */
+  static String pathTip() {
+    return "SELECT (SELECT max(seq) FROM messages WHERE conversation_id = $1 AND NOT off_path) AS tip, "
+        + "EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1 AND branch = $2) AS branch_used";
+  }
+
+  /** An imported branched conversation: $2 last seq, $3 current branch, $4 branch count. */
+  static String importedBranches() {
+    return "UPDATE conversations SET last_seq = $2, current_branch = $3, branch_count = $4 WHERE id = $1";
+  }
+
+  static String insertBranch() {
+    return "INSERT INTO conversation_branches (conversation_id, branch, parent_branch, fork_seq) VALUES ($1, $2, $3, $4)";
+  }
+
+  /** Whether a message (its branch and seq) is on the path given by parallel arrays of branches and their last seqs. */
+  private static String onPath(String alias, int branches, int maxSeqs) {
+    return "EXISTS (SELECT 1 FROM unnest($" + branches + "::int[], $" + maxSeqs + "::bigint[]) p(b, mx) "
+        + "WHERE p.b = " + alias + ".branch AND " + alias + ".seq <= p.mx)";
+  }
+
+  /**
+   * Makes branch $5 current: after seq $2, the messages on its path ($3 branches, $4 their last
+   * seqs) come on the path and the others leave it; the counters follow. Returns the conversation.
+   */
+  static String switchBranch() {
+    return "WITH changed AS (UPDATE messages m SET off_path = NOT " + onPath("m", 3, 4) + " "
+        + "WHERE m.conversation_id = $1 AND m.seq > $2 AND m.off_path = " + onPath("m", 3, 4) + " "
+        + "RETURNING m.off_path, m.token_count, m.deleted_at IS NULL AS visible) "
+        + "UPDATE conversations SET current_branch = $5, branch_count = greatest(branch_count, $5 + 1), "
+        + "message_count = message_count + coalesce((SELECT sum(CASE WHEN off_path THEN -1 ELSE 1 END) FROM changed "
+        + "WHERE visible), 0), "
+        + "total_tokens = total_tokens + coalesce((SELECT sum(CASE WHEN off_path THEN -token_count ELSE token_count END) "
+        + "FROM changed WHERE visible), 0), updated_at = now() WHERE id = $1 RETURNING " + CONVERSATION_COLUMNS;
+  }
+
+  /** History along a path that is not the current one: seq strictly between $2 and $3, on the path $4/$5, $6 at most. */
+  static String pathMessages(boolean descending) {
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages m WHERE conversation_id = $1 AND seq > $2 AND seq < $3 "
+        + "AND deleted_at IS NULL AND " + onPath("m", 4, 5) + " ORDER BY seq " + (descending ? "DESC" : "ASC") + " LIMIT $6";
+  }
+
+  /** A new conversation forked from another ($1 id, $2 owner, $3 title, $4 metadata, $5 source, $6 source message). */
+  static String insertFork() {
+    return "INSERT INTO conversations (id, owner, title, title_source, metadata, forked_from_conversation_id, "
+        + "forked_from_message_id) VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN 'auto' ELSE 'user' END, $4, $5, $6) "
+        + "RETURNING " + CONVERSATION_COLUMNS;
+  }
+
+  /** Sets a forked conversation's counters once its messages are copied: $2 messages, $3 tokens. */
+  static String forkCounters() {
+    return "UPDATE conversations SET last_seq = $2::bigint, message_count = $2::int, total_tokens = $3 WHERE id = $1 "
+        + "RETURNING " + CONVERSATION_COLUMNS;
   }
 
   /** Moves the summary forward only: an older refresh never overwrites a newer one. */

@@ -56,6 +56,7 @@ public final class StoreVerticle extends VerticleBase {
   private InputRules rules;
   private MessageTokens tokens;
   private MessageStore messages;
+  private Branches branches;
   private ConversationStore conversations;
   private IdempotentWrites idempotent;
   private AppendBatcher appends;
@@ -82,7 +83,8 @@ public final class StoreVerticle extends VerticleBase {
     Optional<CachedReads> cachedReads = caching.map(Caching::reads);
     objects = ObjectStore.create(vertx, config);
     cold = new ColdArchive(vertx, pool, objects, metrics);
-    messages = new MessageStore(pool, cachedReads);
+    branches = new Branches(pool);
+    messages = new MessageStore(pool, cachedReads, branches);
     conversations = new ConversationStore(pool, messages, cachedReads);
     JsonObject idem = config.getJsonObject("idempotency");
     idempotent = new IdempotentWrites(pool, idem.getInteger("lease_seconds"), idem.getInteger("retention_hours"));
@@ -118,7 +120,10 @@ public final class StoreVerticle extends VerticleBase {
     });
     user(Addresses.CONVERSATIONS_UPDATE, r -> {
       Requests.UpdateConversation change = Requests.UpdateConversation.fromJson(r.body(), rules);
-      return conversations.update(r.user(), change).compose(reply -> invalidated(r.user(), change.id(), reply))
+      Future<?> branch = change.currentBranch() == null ? Future.succeededFuture()
+          : warm(r.user(), change.id(), () -> branches.select(r.user(), change.id(), change.currentBranch()));
+      return branch.compose(v -> conversations.update(r.user(), change))
+          .compose(reply -> invalidated(r.user(), change.id(), reply))
           .andThen(audit(r, "change", change.id()))
           .onSuccess(reply -> feed.changed(reply.body()));
     });
@@ -127,6 +132,29 @@ public final class StoreVerticle extends VerticleBase {
       return conversations.delete(r.user(), id).compose(reply -> invalidated(r.user(), id, reply))
           .andThen(audit(r, "delete", id))
           .onSuccess(reply -> feed.deleted(id));
+    });
+    user(Addresses.BRANCHES_LIST, r -> {
+      UUID id = Requests.ConversationId.fromJson(r.body()).id();
+      return branches.list(r.user(), id).andThen(audit(r, "read", id));
+    });
+    user(Addresses.BRANCHES_CREATE, r -> {
+      Requests.MessageRef at = Requests.MessageRef.fromJson(r.body());
+      return warm(r.user(), at.conversationId(), () -> branches.branchAfter(r.user(), at.conversationId(), at.messageId()))
+          .compose(made -> invalidated(r.user(), at.conversationId(),
+              made.getBoolean("created") ? Reply.created(made) : Reply.ok(made)))
+          .andThen(audit(r, "branch", at.conversationId()))
+          .onSuccess(reply -> feed.changed(reply.body().getJsonObject("conversation")));
+    });
+    user(Addresses.CONVERSATIONS_FORK, r -> {
+      Requests.MessageRef at = Requests.MessageRef.fromJson(r.body());
+      return warm(r.user(), at.conversationId(), () -> branches.fork(r.user(), at.conversationId(), at.messageId()))
+          .map(Reply::created)
+          .andThen(ar -> {
+            if (ar.succeeded()) {
+              metrics.conversationCreated();
+              Audit.record("fork", r.user(), ar.result().body().getString("id"), r.requestId());
+            }
+          });
     });
     user(Addresses.CONVERSATIONS_FOLLOW, r -> feed.follow(r.user(), Requests.FollowConversation.fromJson(r.body()),
         r.header(BusHeaders.STREAM_ADDRESS)));
@@ -437,7 +465,7 @@ public final class StoreVerticle extends VerticleBase {
       }
       JsonObject user = Rows.message(users.iterator().next());
       UUID conversation = UUID.fromString(user.getString("conversation_id"));
-      return pool.preparedQuery(SqlQueries.answerAfter()).execute(Tuple.of(conversation, user.getLong("seq")))
+      return pool.preparedQuery(SqlQueries.answerAfter()).execute(Tuple.of(conversation, user.getLong("seq"), user.getInteger("branch")))
           .map(answers -> Reply.ok(new JsonObject().put("conversation_id", conversation.toString()).put("user_message", user)
               .put("message", answers.size() == 0 ? null : Rows.message(answers.iterator().next()))));
     });

@@ -12,6 +12,8 @@ import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.UUID;
 
@@ -60,6 +62,24 @@ final class UserImport {
     }));
   }
 
+  /** A branched conversation's branch rows, current branch and last seq (its exported seqs are kept). */
+  private static Future<?> branches(SqlConnection tx, UUID id, Requests.ImportRecords.ImportedConversation c) {
+    List<Tuple> rows = new ArrayList<>();
+    long lastSeq = 0;
+    int count = 1;
+    for (Requests.ImportRecords.ImportedFork f : c.forks()) {
+      rows.add(Tuple.of(id, f.branch(), f.parentBranch(), f.forkSeq()));
+      lastSeq = Math.max(lastSeq, f.forkSeq());
+      count = Math.max(count, f.branch() + 1);
+    }
+    for (long seq : c.messageSeqs()) {
+      lastSeq = Math.max(lastSeq, seq);
+    }
+    Tuple head = Tuple.of(id, lastSeq, c.currentBranch(), count);
+    return tx.preparedQuery(SqlQueries.insertBranch()).executeBatch(rows)
+        .compose(v -> tx.preparedQuery(SqlQueries.importedBranches()).execute(head));
+  }
+
   private Future<Boolean> insert(SqlConnection tx, String owner, Requests.ImportRecords.ImportedConversation c,
                                  List<NewMessage> messages) {
     UUID id = idOf(owner, c.sourceId());
@@ -73,24 +93,42 @@ final class UserImport {
     }
     OffsetDateTime updated = latest;
     String title = c.title() != null ? c.title() : Titles.fromMessages(messages);
+    // A branched conversation keeps its seqs and branches; its counters are its current path's.
+    Map<Integer, Branches.Fork> forks = new HashMap<>();
+    c.forks().forEach(f -> forks.put(f.branch(), new Branches.Fork(f.parentBranch(), f.forkSeq())));
+    Map<Integer, Long> path = Branches.path(forks, c.currentBranch(), Long.MAX_VALUE);
+    boolean[] onPath = new boolean[messages.size()];
+    int count = 0;
+    long tokens = 0;
+    for (int i = 0; i < messages.size(); i++) {
+      Long max = c.branched() ? path.get(c.messageBranches().get(i)) : Long.valueOf(Long.MAX_VALUE);
+      onPath[i] = max != null && (!c.branched() || c.messageSeqs().get(i) <= max);
+      if (onPath[i]) {
+        count++;
+        tokens += messages.get(i).tokenCount();
+      }
+    }
     Tuple conversation = Tuple.from(new Object[] {id, owner, title, c.title() != null ? "user" : "auto", c.metadata(),
-        messages.size(), MessageStore.tokens(messages), c.archived(), created, updated});
+        count, tokens, c.archived(), created, updated});
     return tx.preparedQuery(SqlQueries.importConversation()).execute(conversation).compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture(false); // imported before
       }
+      Future<?> branched = c.branched() ? branches(tx, id, c) : Future.succeededFuture();
       if (messages.isEmpty()) {
-        return Future.succeededFuture(true);
+        return branched.map(v -> true);
       }
       List<Tuple> batch = new ArrayList<>(messages.size());
       for (int i = 0; i < messages.size(); i++) {
         NewMessage m = messages.get(i);
         OffsetDateTime at = c.messageTimes().get(i);
-        batch.add(Tuple.from(new Object[] {id, (long) i + 1, UUID.randomUUID(), m.role().wire(), m.content(),
+        long seq = c.branched() ? c.messageSeqs().get(i) : (long) i + 1;
+        int branch = c.branched() ? c.messageBranches().get(i) : 0;
+        batch.add(Tuple.from(new Object[] {id, seq, UUID.randomUUID(), m.role().wire(), m.content(),
             m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls(), m.status().wire(), m.selectedText(),
-            at != null ? at : updated, m.toolCallId()}));
+            at != null ? at : updated, m.toolCallId(), branch, !onPath[i]}));
       }
-      return tx.preparedQuery(SqlQueries.restoreMessage()).executeBatch(batch).map(v -> true);
+      return branched.compose(v -> tx.preparedQuery(SqlQueries.restoreMessage()).executeBatch(batch)).map(v -> true);
     });
   }
 }

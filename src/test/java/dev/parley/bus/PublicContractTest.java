@@ -149,7 +149,8 @@ class PublicContractTest {
         Addresses.CONVERSATIONS_UPDATE, Addresses.CONVERSATIONS_DELETE, Addresses.MESSAGES_APPEND,
         Addresses.MESSAGES_LIST, Addresses.MESSAGES_GET, Addresses.MESSAGES_UPDATE, Addresses.MESSAGES_DELETE,
         Addresses.USERS_ERASE, Addresses.USERS_CLAIM, Addresses.USERS_IMPORT, Addresses.SEARCH, Addresses.CHAT_TURN, Addresses.CHAT_CONTEXT, Addresses.CONVERSATIONS_FOLLOW,
-        Addresses.CHAT_COMPLETIONS, Addresses.MODELS_LIST);
+        Addresses.CHAT_COMPLETIONS, Addresses.MODELS_LIST, Addresses.BRANCHES_LIST, Addresses.BRANCHES_CREATE,
+        Addresses.CONVERSATIONS_FORK);
   }
 
   @ParameterizedTest(name = "{0}")

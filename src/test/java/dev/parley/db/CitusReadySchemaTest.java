@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The migrated schema stays one that a distributed PostgreSQL (Citus) can keep, with the
  * distribution columns of docs/scaling.md: every unique key of a table holds its distribution
- * column, and the only foreign key joins co-located tables.
+ * column, and the only foreign keys join co-located tables (by conversation id).
  */
 class CitusReadySchemaTest {
 
@@ -33,16 +33,18 @@ class CitusReadySchemaTest {
   }
 
   @Test
-  @DisplayName("Every unique key holds its table's distribution column; the only foreign key is messages → conversations")
+  @DisplayName("Every unique key holds its table's distribution column; the foreign keys join tables co-located by conversation")
   void distributable() {
     long badKeys = server.sqlLong("SELECT count(*) FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid "
         + "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public' WHERE x.indisunique AND ("
         + lacking("conversations", "id") + " OR " + lacking("messages", "conversation_id") + " OR "
-        + lacking("llm_calls", "owner") + " OR " + lacking("idempotency_keys", "owner") + ")");
+        + lacking("llm_calls", "owner") + " OR " + lacking("idempotency_keys", "owner") + " OR "
+        + lacking("conversation_branches", "conversation_id") + ")");
     assertEquals(0, badKeys, "unique keys without their distribution column");
-    assertEquals(1, server.sqlLong("SELECT count(*) FROM pg_constraint WHERE contype = 'f'"));
-    assertEquals(1, server.sqlLong("SELECT count(*) FROM pg_constraint WHERE contype = 'f' "
-        + "AND conrelid = 'messages'::regclass AND confrelid = 'conversations'::regclass"));
+    assertEquals(2, server.sqlLong("SELECT count(*) FROM pg_constraint WHERE contype = 'f'"));
+    assertEquals(2, server.sqlLong("SELECT count(*) FROM pg_constraint WHERE contype = 'f' "
+        + "AND conrelid IN ('messages'::regclass, 'conversation_branches'::regclass) "
+        + "AND confrelid = 'conversations'::regclass"));
     assertEquals(1, server.sqlLong("SELECT count(*) FROM pg_indexes WHERE tablename = 'messages' AND indexname = 'messages_id'"),
         "message ids stay indexed");
   }

@@ -103,6 +103,30 @@ class ArchiveTest {
   }
 
   @Test
+  @DisplayName("A branched conversation comes back from cold storage with every branch and its current one")
+  void branchesSurviveTheArchive() {
+    Http bob = Http.as(server, "bob-archive-branches");
+    String id = conversation(bob, 3);
+    JsonArray three = history(bob, id);
+    assertEquals(201, bob.post("/v1/conversations/" + id + "/branches",
+        new JsonObject().put("message_id", three.getJsonObject(0).getString("id"))).statusCode());
+    bob.post("/v1/conversations/" + id + "/messages", new JsonObject().put("messages", new JsonArray()
+        .add(new JsonObject().put("role", "assistant").put("content", "another answer"))));
+    JsonArray current = history(bob, id);
+    JsonArray all = bob.get("/v1/conversations/" + id + "/messages?limit=100&branch=all").bodyAsJsonObject().getJsonArray("data");
+    JsonArray first = bob.get("/v1/conversations/" + id + "/messages?limit=100&branch=0").bodyAsJsonObject().getJsonArray("data");
+    assertEquals(2, current.size());
+    untouchedFor(server, id, 91);
+    assertEquals(1, run(server).getInteger("archived"));
+    assertEquals(0, server.sqlLong("SELECT count(*) FROM messages WHERE conversation_id = '" + id + "'"));
+
+    assertEquals(current, history(bob, id), "the current branch's history, restored");
+    assertEquals(all, bob.get("/v1/conversations/" + id + "/messages?limit=100&branch=all").bodyAsJsonObject().getJsonArray("data"));
+    assertEquals(first, bob.get("/v1/conversations/" + id + "/messages?limit=100&branch=0").bodyAsJsonObject().getJsonArray("data"));
+    assertEquals(2, bob.get("/v1/conversations/" + id).bodyAsJsonObject().getInteger("message_count"));
+  }
+
+  @Test
   @DisplayName("Archive moves an untouched conversation to S3 and out of the hot tables; reading restores it exactly")
   void archiveAndRead() throws IOException {
     Http alice = Http.as(server, "alice-archive");

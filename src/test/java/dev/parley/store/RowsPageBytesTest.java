@@ -24,13 +24,13 @@ class RowsPageBytesTest {
   private static final String ROWS = "SELECT * FROM (VALUES "
       + "('0a1b2c3d-0000-4000-8000-000000000001'::uuid, '1a1b2c3d-0000-4000-8000-000000000001'::uuid, 1::bigint, 'user', "
       + "  'quote \" backslash \\ newline ' || chr(10) || ' tab ' || chr(9) || ' é 漢字 😀 </script>', 12, NULL::text, "
-      + "  NULL::jsonb, 'picked \"text\" ✓'::text, '{}'::jsonb, NULL::jsonb, NULL::text, 'complete', '2026-12-06 09:00:00.123456+00'::timestamptz), "
+      + "  NULL::jsonb, 'picked \"text\" ✓'::text, '{}'::jsonb, NULL::jsonb, NULL::text, 'complete', '2026-12-06 09:00:00.123456+00'::timestamptz, 0), "
       + "('0a1b2c3d-0000-4000-8000-000000000002', '1a1b2c3d-0000-4000-8000-000000000001', 2, 'assistant', 'answer', NULL, "
       + "  'gpt-4o-mini', '[\"https://example.com\", 1, 2.5, null, {\"a\": [true]}]', NULL, '{\"k\": \"v\", \"n\": {\"deep\": 1}}', "
       + "  '[{\"id\": \"call_1\", \"type\": \"function\", \"function\": {\"name\": \"f\", \"arguments\": \"{}\"}}]', "
-      + "  NULL, 'interrupted', '1999-01-02 03:04:05+05'), "
+      + "  NULL, 'interrupted', '1999-01-02 03:04:05+05', 2), "
       + "('0a1b2c3d-0000-4000-8000-000000000003', '1a1b2c3d-0000-4000-8000-000000000001', 9007199254740993, 'tool', '', 0, "
-      + "  NULL, '\"a string\"', '', NULL, '[]', 'call_1', 'complete', '2026-01-01 00:00:00+00')"
+      + "  NULL, '\"a string\"', '', NULL, '[]', 'call_1', 'complete', '2026-01-01 00:00:00+00', 2147483647)"
       + ") AS t(" + SqlQueries.MESSAGE_COLUMNS + ")";
 
   private static Vertx vertx;
