@@ -3,7 +3,7 @@
 -- so wrk's Lua scripts and pgbench's scripts can name the same rows without a lookup.
 \set ON_ERROR_STOP on
 BEGIN;
-TRUNCATE messages, conversations, idempotency_keys, llm_calls;
+TRUNCATE messages, conversation_branches, conversations, idempotency_keys, llm_calls;
 
 INSERT INTO conversations (id, owner, title, title_source, message_count, total_tokens, last_seq, created_at, updated_at)
 SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(j), 12, '0'))::uuid, 'u' || (j % :users), 'bench ' || j, 'user',
@@ -26,6 +26,21 @@ SELECT ('10000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, s, gen_rand
        CASE WHEN s % 2 = 1 THEN 'user' ELSE 'assistant' END,
        'Scaling message ' || s || ': the quick brown fox jumps over the lazy dog, twice over.', 20, '{}'::jsonb
 FROM unnest(:scale_sizes::int[]) n, generate_series(1, n) s;
+-- Each scaling conversation was edited ten messages before its end: its last ten messages stay on
+-- branch 0, off the path, and ten others follow on branch 1, the current one (reads of the current
+-- path pass the other branch's rows; the size comparison covers branched conversations).
+INSERT INTO conversation_branches (conversation_id, branch, parent_branch, fork_seq)
+SELECT ('10000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, 1, 0, n - 10 FROM unnest(:scale_sizes::int[]) n;
+UPDATE messages SET off_path = true
+WHERE conversation_id IN (SELECT ('10000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid FROM unnest(:scale_sizes::int[]) n)
+  AND seq > (SELECT c.last_seq - 10 FROM conversations c WHERE c.id = messages.conversation_id);
+INSERT INTO messages (conversation_id, seq, id, role, content, token_count, metadata, branch)
+SELECT ('10000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, n + s, gen_random_uuid(),
+       CASE WHEN s % 2 = 1 THEN 'user' ELSE 'assistant' END,
+       'Edited message ' || s || ': the quick brown fox jumps over the lazy dog, twice over.', 20, '{}'::jsonb, 1
+FROM unnest(:scale_sizes::int[]) n, generate_series(1, 10) s;
+UPDATE conversations SET last_seq = last_seq + 10, current_branch = 1, branch_count = 2
+WHERE id IN (SELECT ('10000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid FROM unnest(:scale_sizes::int[]) n);
 
 -- Conversation lists: "list10" owns 10 conversations, "list10000" owns 10,000.
 INSERT INTO conversations (id, owner, title, title_source, created_at, updated_at)

@@ -13,13 +13,13 @@ import java.util.Set;
 /**
  * CORS for browser apps on other origins (http.cors_*), off unless origins are configured. Browsers
  * send bearer tokens in a header, so no credentials (cookies) are involved; every response a page may
- * need to read (Retry-After, RateLimit-*, Idempotent-Replayed, X-Request-Id) is exposed. Preflights
+ * need to read (Retry-After, RateLimit-*, Idempotent-Replayed, X-Request-Id, X-Parley-Conversation-Id) is exposed. Preflights
  * are answered before any token check, load shedding or body read.
  */
 final class Cors {
 
   private static final Set<String> EXPOSED = Set.of("Retry-After", "RateLimit-Limit", "RateLimit-Remaining",
-      "RateLimit-Reset", "Idempotent-Replayed", "X-Request-Id", "Location");
+      "RateLimit-Reset", "Idempotent-Replayed", "X-Request-Id", "Location", CompletionsRoutes.CONVERSATION_HEADER);
 
   private Cors() {
   }

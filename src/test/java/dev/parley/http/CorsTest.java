@@ -88,6 +88,18 @@ class CorsTest {
     assertTrue(streamed.getHeader("Content-Type").startsWith("text/event-stream"));
     assertEquals(APP, streamed.getHeader("Access-Control-Allow-Origin"));
 
+    // The OpenAI-compatible endpoint: a page reads the conversation header it answers with.
+    assertEquals(APP, preflight(server, APP, "POST", "authorization, content-type, x-parley-conversation-id")
+        .getHeader("Access-Control-Allow-Origin"));
+    HttpResponse<Buffer> completion = TestServer.await(server.client().post(server.port(), "127.0.0.1", "/v1/chat/completions")
+        .putHeader("Origin", APP).putHeader("Authorization", server.bearer("alice-cors"))
+        .putHeader("X-Parley-Conversation-Id", "new")
+        .sendJsonObject(new JsonObject().put("model", "placeholder").put("messages", new io.vertx.core.json.JsonArray()
+            .add(new JsonObject().put("role", "user").put("content", "hi")))));
+    assertEquals(200, completion.statusCode(), completion.bodyAsString());
+    assertEquals(APP, completion.getHeader("Access-Control-Allow-Origin"));
+    assertTrue(completion.getHeader("Access-Control-Expose-Headers").contains("X-Parley-Conversation-Id"));
+
     HttpResponse<Buffer> other = TestServer.await(server.client().get(server.port(), "127.0.0.1", "/health/live")
         .putHeader("Origin", "https://evil.example.net").send());
     assertNull(other.getHeader("Access-Control-Allow-Origin"));
