@@ -94,7 +94,7 @@ class CorsTest {
     HttpResponse<Buffer> completion = TestServer.await(server.client().post(server.port(), "127.0.0.1", "/v1/chat/completions")
         .putHeader("Origin", APP).putHeader("Authorization", server.bearer("alice-cors"))
         .putHeader("X-Parley-Conversation-Id", "new")
-        .sendJsonObject(new JsonObject().put("model", "placeholder").put("messages", new io.vertx.core.json.JsonArray()
+        .sendJsonObject(new JsonObject().put("model", "fake-gpt").put("messages", new io.vertx.core.json.JsonArray()
             .add(new JsonObject().put("role", "user").put("content", "hi")))));
     assertEquals(200, completion.statusCode(), completion.bodyAsString());
     assertEquals(APP, completion.getHeader("Access-Control-Allow-Origin"));
