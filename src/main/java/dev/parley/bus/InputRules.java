@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -225,7 +226,7 @@ public final class InputRules {
     if (!(value instanceof JsonArray calls) || calls.isEmpty() || calls.size() > MAX_TOOL_CALLS) {
       throw Problem.invalid(pointer, "tool_calls must be an array of 1 to " + MAX_TOOL_CALLS + " tool calls");
     }
-    Set<String> ids = new java.util.HashSet<>();
+    Set<String> ids = new HashSet<>();
     for (int i = 0; i < calls.size(); i++) {
       String at = pointer + "/" + i;
       if (!(calls.getValue(i) instanceof JsonObject call)) {

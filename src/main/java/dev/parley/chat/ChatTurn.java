@@ -15,6 +15,8 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -132,7 +134,7 @@ final class ChatTurn {
         .compose(v -> assembly.withNewMessage(bus, conversationId, newConversation, prepared))
         .recover(beforeModel -> release().transform(ignored -> Future.failedFuture(beforeModel)))
         .compose(plan -> complete(plan, false).transform(ar -> {
-          JsonArray input = new JsonArray(new java.util.ArrayList<>(prepared.input()));
+          JsonArray input = new JsonArray(new ArrayList<>(prepared.input()));
           JsonObject append = new JsonObject().put("conversation_id", conversationId)
               .put("new_conversation", newConversation);
           if (ar.failed()) {
@@ -252,7 +254,7 @@ final class ChatTurn {
     return conversation.compose(id -> {
       conversationId = id;
       return bus.request(InternalAddresses.TURN_APPEND, new JsonObject().put("conversation_id", id)
-          .put("messages", new JsonArray(new java.util.ArrayList<>(prepared.input()))), keyed());
+          .put("messages", new JsonArray(new ArrayList<>(prepared.input()))), keyed());
     }).map(r -> {
       JsonArray stored = r.body().getJsonArray("data");
       // The turn id is the id of its last input message (the user's message, or its last tool result).
@@ -263,7 +265,7 @@ final class ChatTurn {
 
   private Future<Reply> converse() {
     return startRelay()
-        .compose(v -> assembly.read(bus, conversationId, request, budget, 0, request.lastN(), java.util.List.of()))
+        .compose(v -> assembly.read(bus, conversationId, request, budget, 0, request.lastN(), List.of()))
         .compose(plan -> complete(plan, false))
         .compose(this::storeAnswer);
   }

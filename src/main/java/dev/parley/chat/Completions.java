@@ -15,6 +15,7 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.UUID;
 import java.util.function.BiFunction;
 
 /**
@@ -99,7 +100,7 @@ final class Completions {
             return Future.failedFuture(error == null ? Problem.badRequest("The client went away") : Problem.fromJson(error));
           }
           return Future.succeededFuture(Reply.ok(new JsonObject().putNull("conversation_id")
-              .put("completion", completion("chatcmpl-" + java.util.UUID.randomUUID(), llm.getString("model"),
+              .put("completion", completion("chatcmpl-" + UUID.randomUUID(), llm.getString("model"),
                   llm.getString("content", ""), llm.getJsonArray("tool_calls"), llm.getString("finish_reason"),
                   promptTokens, completionTokens))));
         });

@@ -13,9 +13,11 @@ import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -68,7 +70,7 @@ final class Branches {
   /** The highest seq up to which two paths hold the same messages: only later messages can change sides. */
   static long parting(Map<Integer, Fork> forks, Map<Integer, Long> a, Map<Integer, Long> b) {
     long parting = Long.MAX_VALUE;
-    java.util.Set<Integer> all = new java.util.HashSet<>(a.keySet());
+    Set<Integer> all = new HashSet<>(a.keySet());
     all.addAll(b.keySet());
     for (int branch : all) {
       Long x = a.get(branch);

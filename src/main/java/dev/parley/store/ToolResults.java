@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -55,7 +56,7 @@ final class ToolResults {
 
   /** 422 unless every tool result in {@code messages} answers a pending call, each once. */
   static void check(Set<String> pending, List<NewMessage> messages) {
-    List<String> ids = new java.util.ArrayList<>();
+    List<String> ids = new ArrayList<>();
     for (NewMessage m : messages) {
       if (m.role() == Role.TOOL && m.toolCallId() != null) {
         ids.add(m.toolCallId());
