@@ -1,7 +1,7 @@
 package dev.parley;
 
+import dev.parley.cli.Cli;
 import dev.parley.cli.FakeLlmCommand;
-import dev.parley.cli.TokenCommand;
 import dev.parley.config.ParleyConfig;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Entry point. {@code java -jar parley.jar} runs a node with embedded defaults ({@code -cluster}:
- * as a member of a Vert.x cluster, see docs/operations.md); {@code java -jar parley.jar token <user>}
- * prints a development token. SIGTERM and SIGINT stop
+ * as a member of a Vert.x cluster, see docs/operations.md); {@code token <user>} prints a
+ * development token, {@code --help} and {@code --version} what they say ({@link Cli}). SIGTERM and SIGINT stop
  * the node gracefully (see {@link ParleyServer#stop()}) and the process exits 0.
  */
 public final class Parley {
@@ -26,12 +26,13 @@ public final class Parley {
     ParleyConfig loaded = ParleyConfig.load(System.getenv());
     ParleyConfig config = java.util.Arrays.asList(args).contains("-cluster")
         ? loaded.with("cluster.enabled", true) : loaded;
-    if (args.length > 0 && "token".equals(args[0])) {
-      System.exit(TokenCommand.run(config, args));
-    }
-    if (args.length > 0 && "fake-llm".equals(args[0])) {
+    int handled = Cli.handle(args, config, System.out, System.err);
+    if (handled == Cli.FAKE_LLM) {
       FakeLlmCommand.run(args);
       return;
+    }
+    if (handled != Cli.RUN) {
+      System.exit(handled);
     }
     Logger log = LoggerFactory.getLogger(Parley.class);
     long graceMs = config.integer("http.shutdown_grace_ms");

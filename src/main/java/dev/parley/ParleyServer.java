@@ -21,6 +21,7 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import org.slf4j.Logger;
@@ -72,6 +73,8 @@ public final class ParleyServer {
   public static VertxOptions vertxOptions(String registry) {
     return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
+        // The matched route (a path template, never the path): a dashboard tells a history read from a chat turn.
+        .addLabels(Label.HTTP_ROUTE)
         .setRegistryName(registry)
         .setJvmMetricsEnabled(true)
         .setMeterCacheEnabled(true)

@@ -82,7 +82,8 @@ class ZeroSetupTest {
 
   private static String printedToken(ParleyConfig config, String user) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    assertEquals(0, TokenCommand.run(config, new String[] {"token", user}, new PrintStream(out, true, StandardCharsets.UTF_8)));
+    assertEquals(0, TokenCommand.run(config, new String[] {"token", user}, new PrintStream(out, true, StandardCharsets.UTF_8),
+        System.err));
     return out.toString(StandardCharsets.UTF_8).trim();
   }
 }

@@ -21,7 +21,7 @@ import java.util.UUID;
  * responses with their status. A reconnect with Last-Event-ID gets the rest of the same turn from
  * its log (resume). When the client goes away the stream address disappears: a resumable turn runs
  * on detached, any other is cancelled and what was generated is stored as interrupted.
- * (The 5.0.x contract cannot declare text/event-stream; openapi.yaml describes it in prose.)
+ * (openapi.yaml declares text/event-stream; the router loads a copy with it rewritten, see ContractLoader.)
  */
 final class ChatStream {
 

@@ -12,16 +12,18 @@ import java.util.Map;
 
 /**
  * Loads openapi.yaml for the router. vertx-openapi 5.0.x refuses media types outside a fixed list,
- * application/problem+json and application/x-ndjson included, so the router's copy declares
- * problems as application/json and NDJSON as application/octet-stream; the published contract
- * (/openapi.yaml) stays exact. Responses are not
- * validated by the router, so nothing else changes.
+ * application/problem+json, application/x-ndjson and text/event-stream included (a contract that
+ * declares them does not load), so the router's copy declares problems as application/json, NDJSON
+ * as application/octet-stream and event streams as text/plain; the published contract
+ * (/openapi.yaml) stays exact. Responses are not validated by the router, so nothing else changes.
  */
 final class ContractLoader {
 
   static final String PROBLEM_JSON = "application/problem+json";
   /** NDJSON (export and import) is declared to the router as an octet stream; Parley reads it itself. */
   static final String NDJSON = "application/x-ndjson";
+  /** Server-Sent Events, declared on the streaming responses. */
+  static final String EVENT_STREAM = "text/event-stream";
 
   private ContractLoader() {
   }
@@ -42,6 +44,10 @@ final class ContractLoader {
       Object ndjson = object.remove(NDJSON);
       if (ndjson != null) {
         object.put("application/octet-stream", ndjson);
+      }
+      Object events = object.remove(EVENT_STREAM);
+      if (events != null) {
+        object.put("text/plain", events);
       }
       for (String key : object.fieldNames()) {
         rewriteProblemMediaType(object.getValue(key));

@@ -22,7 +22,8 @@ final class Health {
 
   private final HealthCheckHandler ready;
 
-  Health(Vertx vertx) {
+  /** {@code redisConfigured}: whether the node has a Redis; without one the check says so instead of "ok". */
+  Health(Vertx vertx, boolean redisConfigured) {
     HealthChecks checks = HealthChecks.create(vertx)
         .register("database", 3_000, promise -> vertx.eventBus().request(InternalAddresses.STORE_HEALTH, null, PROBE)
             .onSuccess(reply -> promise.complete(Status.OK()))
@@ -31,7 +32,8 @@ final class Health {
             ? Status.KO(new JsonObject().put("state", "shutting down"))
             : NodeState.serving(vertx) ? Status.OK() : Status.KO(new JsonObject().put("state", "starting"))))
         .register("redis", promise -> promise.complete(Status.OK(new JsonObject()
-            .put("state", NodeState.degraded(vertx, NodeState.Backend.REDIS) ? "degraded" : "ok"))));
+            .put("state", !redisConfigured ? "not configured"
+                : NodeState.degraded(vertx, NodeState.Backend.REDIS) ? "degraded" : "ok"))));
     ready = HealthCheckHandler.createWithHealthChecks(checks);
   }
 

@@ -47,7 +47,7 @@ public final class HttpVerticle extends VerticleBase {
           builder.security("bearerAuth").httpHandler(JWTAuthHandler.create(jwt));
           long turnTimeout = config.getJsonObject("chat").getLong("turn_timeout_ms");
           ChatStream stream = new ChatStream(vertx, config.getJsonObject("chat").getLong("sse_keepalive_ms"), turnTimeout, graceMs);
-          Health health = new Health(vertx);
+          Health health = new Health(vertx, !config.getJsonObject("redis").getString("url", "").isBlank());
           ApiRoutes.mount(builder, contract, forwarder, health, new ChatRoutes(forwarder, stream, turnTimeout),
               new ConversationEvents(vertx, http.getLong("request_timeout_ms", 30_000L)), new AnonymousRoutes(anonymous,
                   ParleyMetrics.of(vertx, config)), new UserDataRoutes(vertx, http.getLong("request_timeout_ms", 30_000L)),

@@ -41,6 +41,14 @@ public final class Jwt {
         .with("jwt.development", true);
   }
 
+  /** The development key's file when no key is configured (it may not exist yet), else empty. */
+  public static java.util.Optional<Path> developmentKeyFile(ParleyConfig config) {
+    if (config.isSet("jwt.hs256_secret") || config.isSet("jwt.public_key_file")) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(Path.of(config.string("data_dir")).resolve(DEV_SECRET_FILE));
+  }
+
   /** The verifier for tokens; reads the public key file (blocking) when one is configured. */
   public static JWTAuth provider(Vertx vertx, JsonObject jwt) {
     JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(verification(jwt));

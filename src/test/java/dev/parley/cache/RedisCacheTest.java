@@ -68,6 +68,8 @@ class RedisCacheTest extends SharedRedisContract {
     String newest = "/v1/conversations/" + id + "/messages?order=desc&limit=1";
     onA.get(newest);
     onA.get(newest);
+    assertTrue(Http.withAuthorization(a, null).get("/health/ready").bodyAsString().contains("\"state\":\"ok\""),
+        "a configured Redis that answers is ok");
     proxy.mode(FaultyProxy.Mode.STALL);
     long started = System.currentTimeMillis();
     assertEquals(200, onA.get(newest).statusCode());

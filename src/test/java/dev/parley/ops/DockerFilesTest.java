@@ -71,6 +71,52 @@ class DockerFilesTest {
   }
 
   @Test
+  @DisplayName("Images are pinned to exact versions; the image checks readiness; compose waits on health; a token command is documented")
+  @SuppressWarnings("unchecked")
+  void healthPinsAndContext() throws IOException {
+    String dockerfile = Files.readString(Path.of("docker/Dockerfile"));
+    String composeText = Files.readString(Path.of("docker/compose.yaml"));
+    Map<String, Object> services = (Map<String, Object>) ((Map<String, Object>) new Yaml().load(composeText)).get("services");
+    List<String> images = new java.util.ArrayList<>();
+    dockerfile.lines().filter(l -> l.startsWith("FROM ")).forEach(l -> images.add(l.split("\\s+")[1]));
+    services.values().forEach(s -> {
+      Object image = ((Map<String, Object>) s).get("image");
+      if (image != null) {
+        images.add(image.toString());
+      }
+    });
+    assertTrue(images.size() >= 7, images.toString());
+    for (String image : images) {
+      // A release, not a moving major tag: major.minor at least (PostgreSQL has two parts), more where the image has them.
+      assertTrue(image.matches("[a-z0-9./-]+:v?[0-9]+\\.[0-9]+([._-][A-Za-z0-9._-]+)?"), "pinned to a release: " + image);
+    }
+
+    assertTrue(dockerfile.contains("HEALTHCHECK"), "the image says when a node is ready");
+    String check = dockerfile.substring(dockerfile.indexOf("HEALTHCHECK"));
+    assertTrue(check.contains("/health/ready") && check.contains("${PARLEY_HTTP_PORT}") && check.contains(" 200 "), check);
+    for (String dependency : List.of("postgres", "redis")) {
+      assertTrue(((Map<String, Object>) services.get(dependency)).containsKey("healthcheck"), dependency + " has a health check");
+    }
+    for (String node : List.of("parley-1", "parley-2")) {
+      Map<String, Object> dependsOn = (Map<String, Object>) ((Map<String, Object>) services.get(node)).get("depends_on");
+      for (String dependency : List.of("postgres", "redis")) {
+        assertEquals("service_healthy", ((Map<String, Object>) dependsOn.get(dependency)).get("condition"), node + " waits for " + dependency);
+      }
+    }
+    Map<String, Object> balancer = (Map<String, Object>) ((Map<String, Object>) services.get("loadbalancer")).get("depends_on");
+    assertEquals("service_healthy", ((Map<String, Object>) balancer.get("parley-1")).get("condition"));
+    assertEquals("service_healthy", ((Map<String, Object>) balancer.get("parley-2")).get("condition"));
+    assertTrue(composeText.contains("java -jar /opt/parley/parley.jar token "), "how to get a token in the stack");
+
+    List<String> ignored = Files.readAllLines(Path.of(".dockerignore")).stream().map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    assertTrue(ignored.containsAll(List.of("data", "target", ".git")), ignored.toString());
+    for (String copied : List.of("pom.xml", "openapi.yaml", "conf", "src")) {
+      assertTrue(dockerfile.contains("COPY " + copied) && !ignored.contains(copied), copied + " reaches the build");
+    }
+  }
+
+  @Test
   @DisplayName("Prometheus scrapes both nodes' /metrics; the dashboard only charts metrics Parley exports")
   @SuppressWarnings("unchecked")
   void monitoring() throws IOException {

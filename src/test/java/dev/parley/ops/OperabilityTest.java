@@ -78,6 +78,24 @@ class OperabilityTest {
   }
 
   @Test
+  @DisplayName("A node starts without the metrics library's \"Gauge already registered\" warning")
+  void noGaugeWarningAtStart() {
+    assertTrue(logs.lines().stream().anyMatch(l -> l.contains("Parley")), "the node's start was captured");
+    assertFalse(logs.lines().stream().anyMatch(l -> l.contains("already registered")),
+        logs.lines().stream().filter(l -> l.contains("already registered")).findFirst().orElse(""));
+  }
+
+  @Test
+  @DisplayName("Readiness tells a node without Redis apart from one whose Redis is fine")
+  void readinessSaysRedisIsNotConfigured() {
+    JsonObject ready = Http.withAuthorization(server, null).get("/health/ready").bodyAsJsonObject();
+    JsonObject redis = ready.getJsonArray("checks").stream().map(c -> (JsonObject) c)
+        .filter(c -> "redis".equals(c.getString("id"))).findFirst().orElseThrow();
+    assertEquals("not configured", redis.getJsonObject("data").getString("state"), ready.encode());
+    assertEquals("UP", ready.getString("status"));
+  }
+
+  @Test
   @DisplayName("After traffic, /metrics shows each Parley metric with the right labels and values, and no user ids")
   void metrics() {
     assertEquals(1, metric("parley_conversations_new_total"));
@@ -98,6 +116,8 @@ class OperabilityTest {
     assertTrue(scrape.contains("parley_llm_latency_seconds_bucket{"), "latency is a histogram");
     assertTrue(scrape.contains("vertx_http_server_requests_total"), "Vert.x HTTP server metrics");
     assertTrue(scrape.contains("vertx_eventbus_"), "Vert.x event-bus metrics");
+    assertTrue(scrape.lines().anyMatch(l -> l.startsWith("vertx_http_server_requests_total{")
+        && l.contains("route=\"") && l.contains("conversation_id")), "HTTP metrics carry the matched route:\n" + scrape);
     assertTrue(scrape.contains("vertx_pool_"), "Vert.x pool metrics");
     assertFalse(scrape.contains("ops-user"), "no user id in any label");
     for (String name : DockerFilesTest.PARLEY_METRICS) {
