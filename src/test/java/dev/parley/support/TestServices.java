@@ -10,15 +10,21 @@ import redis.embedded.RedisServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * PostgreSQL and Redis for the tests, in this order: PARLEY_TEST_PG_URL / PARLEY_TEST_REDIS_URL
@@ -147,12 +153,48 @@ public final class TestServices {
     }
   }
 
+  /** Ports handed out by this JVM: never twice. */
+  private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port free now, for a server a test starts. Taken outside the kernel's ephemeral range: a
+   * port the kernel picked (bind to port 0) and the probe then closed could be given to any
+   * outgoing connection before the server binds it — Hazelcast once lost its port that way — while
+   * a port outside that range is only taken by someone binding it on purpose. Never the same twice.
+   */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
+    int[] ephemeral = ephemeralRange();
+    // 10,000 ports below the range when there is room, else above it.
+    int low = ephemeral[0] - 10_000 >= 1_024 ? ephemeral[0] - 10_000 : ephemeral[1] + 1;
+    int high = ephemeral[0] - 10_000 >= 1_024 ? ephemeral[0] : 65_536;
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 2_000 && high > low; attempt++) {
+      int port = low + random.nextInt(high - low);
+      if (HANDED_OUT.add(port) && bindable(port)) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free port between " + low + " and " + high);
+  }
+
+  /** The kernel's ephemeral port range (Linux), or the IANA one. */
+  static int[] ephemeralRange() {
+    try {
+      String[] range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+          .trim().split("\\s+");
+      return new int[] {Integer.parseInt(range[0]), Integer.parseInt(range[1])};
+    } catch (IOException | RuntimeException e) {
+      return new int[] {49_152, 65_535};
+    }
+  }
+
+  private static boolean bindable(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(false);
+      socket.bind(new InetSocketAddress(port));
+      return true;
     } catch (IOException e) {
-      throw new IllegalStateException(e);
+      return false;
     }
   }
 
