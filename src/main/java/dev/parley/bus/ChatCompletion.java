@@ -23,14 +23,14 @@ import java.util.UUID;
  *                 joined), tool_calls?, tool_call_id?}
  */
 public record ChatCompletion(String model, List<JsonObject> messages, Integer maxOutputTokens, JsonArray tools,
-                             Object toolChoice, UUID conversationId, boolean newConversation) {
+                             Object toolChoice, Sampling sampling, UUID conversationId, boolean newConversation) {
 
   private static final Set<String> FIELDS = Set.of("completion", "conversation_id");
   /** Members Parley acts on. */
   private static final Set<String> TAKEN = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "tools",
-      "tool_choice", "n");
+      "tool_choice", "n", "temperature", "top_p", "stop");
   /** Members accepted and left to the model's defaults (documented in openapi.yaml). */
-  private static final Set<String> IGNORED = Set.of("temperature", "top_p", "stop", "presence_penalty",
+  private static final Set<String> IGNORED = Set.of("presence_penalty",
       "frequency_penalty", "seed", "user", "parallel_tool_calls", "logit_bias", "logprobs", "top_logprobs", "store",
       "metadata", "service_tier");
   private static final Set<String> MESSAGE_FIELDS = Set.of("role", "content", "name", "tool_calls", "tool_call_id",
@@ -72,7 +72,8 @@ public record ChatCompletion(String model, List<JsonObject> messages, Integer ma
     for (int i = 0; i < array.size(); i++) {
       messages.add(message(array.getValue(i), "/messages/" + i, maxChars));
     }
-    return new ChatCompletion(model, messages, maxOutput, tools, toolChoice, conversationId, fresh);
+    return new ChatCompletion(model, messages, maxOutput, tools, toolChoice, Sampling.from(completion), conversationId,
+        fresh);
   }
 
   private static JsonObject message(Object value, String at, int maxChars) {
@@ -132,7 +133,8 @@ public record ChatCompletion(String model, List<JsonObject> messages, Integer ma
 
   /**
    * The chat turn that stores the new messages of a request with memory: {conversation_id?,
-   * message?, tool_results?, system?, model, max_output_tokens?, tools?, tool_choice?}.
+   * message?, tool_results?, system?, model, max_output_tokens?, tools?, tool_choice?, temperature?,
+   * top_p?, stop?}.
    */
   public JsonObject toTurn() {
     int last = -1;
@@ -187,7 +189,7 @@ public record ChatCompletion(String model, List<JsonObject> messages, Integer ma
     if (toolChoice != null) {
       turn.put("tool_choice", toolChoice);
     }
-    return turn;
+    return turn.mergeIn(sampling.toJson());
   }
 
   /** The messages as the model takes them (stateless): role, content, tool_calls?, tool_call_id?. */

@@ -255,7 +255,7 @@ public final class Requests {
                          JsonObject metadata, String model,
                          String system, Integer maxOutputTokens, ContextStrategy strategy, int lastN,
                          Integer maxPromptTokens, JsonArray tools, Object toolChoice, List<ToolResult> toolResults,
-                         UUID parentId) {
+                         UUID parentId, Sampling sampling) {
 
     /** A tool's result handed back to the model: it answers the pending call {@code toolCallId}. */
     public record ToolResult(String toolCallId, String content) {
@@ -267,7 +267,8 @@ public final class Requests {
     }
 
     private static final Set<String> FIELDS = Set.of("conversation_id", "message", "model", "system",
-        "max_output_tokens", "context", "tools", "tool_choice", "tool_results", "parent_id");
+        "max_output_tokens", "context", "tools", "tool_choice", "tool_results", "parent_id", "temperature", "top_p",
+        "stop");
     private static final Set<String> TOOL_FIELDS = Set.of("type", "function");
     private static final Set<String> FUNCTION_FIELDS = Set.of("name", "description", "parameters", "strict");
     private static final Set<String> TOOL_RESULT_FIELDS = Set.of("tool_call_id", "content");
@@ -354,7 +355,8 @@ public final class Requests {
         throw Problem.invalid("/parent_id", "parent_id is a message of a conversation: conversation_id is required");
       }
       return new ChatTurn(conversation, content, sources, selectedText, metadata, Fields.string(body, "model", "/model"),
-          system, maxOutput, strategy, lastN == null ? 0 : lastN, maxPrompt, tools, toolChoice, toolResults, parent);
+          system, maxOutput, strategy, lastN == null ? 0 : lastN, maxPrompt, tools, toolChoice, toolResults, parent,
+          Sampling.from(body));
     }
 
     /** [{type: "function", function: {name, description?, parameters? (a JSON schema object), strict?}}], or null. */
@@ -483,6 +485,7 @@ public final class Requests {
         json.put("tool_results", results);
       }
       json.put("tools", tools).put("tool_choice", toolChoice).put("parent_id", parentId == null ? null : parentId.toString());
+      json.mergeIn(sampling.toJson());
       json.put("model", model).put("system", system).put("max_output_tokens", maxOutputTokens);
       JsonObject context = new JsonObject().put("strategy", strategy.wire());
       if (strategy == ContextStrategy.LAST_N) {

@@ -300,6 +300,7 @@ final class ChatTurn {
         .put("max_output_tokens", budget.maxOutput())
         .put("tools", request.tools())
         .put("tool_choice", request.toolChoice())
+        .put("sampling", request.sampling().toJson())
         .put("estimated_prompt_tokens", plan.promptTokens())
         .put("conversation_id", conversationId)
         .put("stream_address", relay == null ? null : relay.address());

@@ -86,7 +86,8 @@ final class Completions {
         .put("estimated_prompt_tokens", prompt)
         .put("stream_address", r.header(BusHeaders.STREAM_ADDRESS))
         .put("tools", request.tools())
-        .put("tool_choice", request.toolChoice());
+        .put("tool_choice", request.toolChoice())
+        .put("sampling", request.sampling().toJson());
     return limits.admit(r.user(), reserved)
         .compose(v -> bus.request(InternalAddresses.LLM_COMPLETE, call))
         .compose(reply -> {

@@ -6,6 +6,7 @@ import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Problem;
 import dev.parley.bus.ProblemType;
 import dev.parley.bus.Reply;
+import dev.parley.bus.Sampling;
 import dev.parley.cache.RedisGate;
 import dev.parley.limits.RateLimiter;
 import dev.parley.limits.RedisRateLimiter;
@@ -125,7 +126,7 @@ public final class LlmVerticle extends VerticleBase {
   /**
    * In: {model (a name the catalogue resolves; absent: the default), system?, messages,
    * max_output_tokens, estimated_prompt_tokens?, conversation_id?, stream_address?, tools?,
-   * tool_choice?}. Streamed pieces go to stream_address as {delta: text} or {tool_call: {index, id,
+   * tool_choice?, sampling?: {temperature?, top_p?, stop?}}. Streamed pieces go to stream_address as {delta: text} or {tool_call: {index, id,
    * name, arguments}}. The model's
    * limits come from this node's catalogue, never from the caller.
    */
@@ -142,7 +143,8 @@ public final class LlmVerticle extends VerticleBase {
     }
     String streamAddress = body.getString("stream_address");
     ProviderRequest request = new ProviderRequest(model, body.getString("system"), messages, maxOutput,
-        streamAddress != null, body.getJsonArray("tools"), body.getValue("tool_choice"));
+        streamAddress != null, body.getJsonArray("tools"), body.getValue("tool_choice"),
+        Sampling.fromJson(body.getJsonObject("sampling")));
     Job job = new Job(Promise.promise(), model, request, r.user(), body.getString("conversation_id"), r.requestId(),
         streamAddress, body.getInteger("estimated_prompt_tokens", 0) + maxOutput, new AtomicInteger());
     if (!providers.containsKey(model.provider())) {

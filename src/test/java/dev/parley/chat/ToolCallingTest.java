@@ -75,7 +75,8 @@ class ToolCallingTest {
       fake.then(call -> call.callTools(model.startsWith("claude") ? "Let me look." : "", twoCalls(prefix)));
       Http alice = Http.as(server, "alice-tools-" + model);
       HttpResponse<Buffer> first = alice.post("/v1/chat", new JsonObject().put("model", model)
-          .put("message", "Weather in Paris and Rome?").put("tools", TOOLS).put("tool_choice", "auto"));
+          .put("message", "Weather in Paris and Rome?").put("tools", TOOLS).put("tool_choice", "auto")
+          .put("temperature", 1.5).put("stop", new JsonArray().add("###")));
       assertEquals(200, first.statusCode(), first.bodyAsString());
       JsonObject turn = first.bodyAsJsonObject();
       String conversation = turn.getString("conversation_id");
@@ -92,9 +93,13 @@ class ToolCallingTest {
         assertEquals("get_weather", tool.getString("name"));
         assertEquals(TOOLS.getJsonObject(0).getJsonObject("function").getJsonObject("parameters"), tool.getJsonObject("input_schema"));
         assertEquals(new JsonObject().put("type", "auto"), sent.body.getJsonObject("tool_choice"));
+        assertEquals(1.0, sent.body.getDouble("temperature"), "Anthropic's temperatures end at 1");
+        assertEquals(new JsonArray().add("###"), sent.body.getJsonArray("stop_sequences"));
       } else {
         assertEquals(TOOLS, sent.body.getJsonArray("tools"));
         assertEquals("auto", sent.body.getString("tool_choice"));
+        assertEquals(1.5, sent.body.getDouble("temperature"));
+        assertEquals(new JsonArray().add("###"), sent.body.getJsonArray("stop"));
       }
 
       fake.then(call -> call.reply("Paris 18C, Rome 21C."));
@@ -209,6 +214,9 @@ class ToolCallingTest {
     assertEquals(422, twice.statusCode(), twice.bodyAsString());
 
     // Bad shapes are 400s naming the member.
+    HttpResponse<Buffer> hot = alice.post("/v1/chat", new JsonObject().put("message", "hi").put("temperature", 3));
+    assertEquals(400, hot.statusCode());
+    assertTrue(hot.bodyAsString().contains("/temperature"), hot.bodyAsString());
     assertEquals(400, alice.post("/v1/chat", new JsonObject().put("tool_results", new JsonArray()
         .add(new JsonObject().put("tool_call_id", "x").put("content", "y")))).statusCode(), "tool results need a conversation");
     assertEquals(400, alice.post("/v1/chat", new JsonObject().put("message", "hi").put("tools", TOOLS)

@@ -81,7 +81,8 @@ class OpenAiCompatibleTest {
   void statelessJson() {
     OpenAIClient openai = client("sdk-stateless");
     ChatCompletion completion = openai.chat().completions().create(ChatCompletionCreateParams.builder()
-        .model("fake-gpt").addSystemMessage("Be brief.").addUserMessage("Hi there").maxCompletionTokens(50).build());
+        .model("fake-gpt").addSystemMessage("Be brief.").addUserMessage("Hi there").maxCompletionTokens(50)
+        .temperature(0.2).topP(0.9).stop("END").build());
     assertEquals("Hello from the fake model.", completion.choices().get(0).message().content().orElseThrow());
     assertEquals(ChatCompletion.Choice.FinishReason.STOP, completion.choices().get(0).finishReason());
     assertEquals(FakeProvider.PROMPT_TOKENS, completion.usage().orElseThrow().promptTokens());
@@ -89,6 +90,9 @@ class OpenAiCompatibleTest {
     assertEquals(new JsonArray().add(new JsonObject().put("role", "system").put("content", "Be brief."))
         .add(new JsonObject().put("role", "user").put("content", "Hi there")), fake.lastCall().messages());
     assertEquals(50, fake.lastCall().body.getInteger("max_tokens"));
+    assertEquals(0.2, fake.lastCall().body.getDouble("temperature"), "sampling goes to the model");
+    assertEquals(0.9, fake.lastCall().body.getDouble("top_p"));
+    assertEquals(new JsonArray().add("END"), fake.lastCall().body.getJsonArray("stop"));
     assertEquals(0L, server.sqlLong("SELECT count(*) FROM conversations WHERE owner = 'sdk-stateless'"), "nothing stored");
 
     List<String> models = new ArrayList<>();

@@ -104,6 +104,16 @@ public final class AnthropicProvider extends HttpProvider {
     if (system.length() > 0) {
       body.put("system", system.toString());
     }
+    if (request.sampling().temperature() != null) {
+      // Anthropic takes temperatures from 0 to 1: higher ones are sent as 1.
+      body.put("temperature", Math.min(1.0, request.sampling().temperature()));
+    }
+    if (request.sampling().topP() != null) {
+      body.put("top_p", request.sampling().topP());
+    }
+    if (request.sampling().stop() != null) {
+      body.put("stop_sequences", request.sampling().stop());
+    }
     return body;
   }
 
