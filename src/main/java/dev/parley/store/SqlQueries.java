@@ -45,10 +45,13 @@ final class SqlQueries {
         + "WHERE c.id = m.conversation_id AND c.owner = $2 AND c.deleted_at IS NULL)";
   }
 
-  /** The first assistant message after seq $2 of conversation $1 on branch $3: a turn's answer. */
+  /**
+   * The first assistant message after seq $2 on conversation $1's current path: a turn's answer
+   * (for a regenerate, whose turn is its parent's, the new answer: the old one has left the path).
+   */
   static String answerAfter() {
     return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND seq > $2 AND role = 'assistant' "
-        + "AND deleted_at IS NULL AND branch = $3 "
+        + "AND deleted_at IS NULL AND NOT off_path "
         + "ORDER BY seq LIMIT 1";
   }
 

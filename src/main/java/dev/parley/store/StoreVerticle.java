@@ -465,7 +465,7 @@ public final class StoreVerticle extends VerticleBase {
       }
       JsonObject user = Rows.message(users.iterator().next());
       UUID conversation = UUID.fromString(user.getString("conversation_id"));
-      return pool.preparedQuery(SqlQueries.answerAfter()).execute(Tuple.of(conversation, user.getLong("seq"), user.getInteger("branch")))
+      return pool.preparedQuery(SqlQueries.answerAfter()).execute(Tuple.of(conversation, user.getLong("seq")))
           .map(answers -> Reply.ok(new JsonObject().put("conversation_id", conversation.toString()).put("user_message", user)
               .put("message", answers.size() == 0 ? null : Rows.message(answers.iterator().next()))));
     });
