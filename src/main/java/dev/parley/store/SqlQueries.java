@@ -119,13 +119,16 @@ final class SqlQueries {
   }
 
   /**
-   * A follow's catch-up: the messages after seq $2, deleted ones included (flagged, without their
-   * content) so the follow can pass their places, $3 at most.
+   * A follow's catch-up: the messages after seq $2, deleted ones and those of other branches than
+   * the current one included (flagged, without their content) so the follow can pass their places,
+   * $3 at most.
    */
   static String feedMessages() {
-    return "SELECT id, conversation_id, seq, role, CASE WHEN deleted_at IS NULL THEN content ELSE '' END AS content, "
+    return "SELECT id, conversation_id, seq, role, "
+        + "CASE WHEN deleted_at IS NULL AND NOT off_path THEN content ELSE '' END AS content, "
         + "token_count, model, sources, selected_text, metadata, tool_calls, tool_call_id, status, created_at, branch, "
-        + "deleted_at IS NOT NULL AS deleted FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3";
+        + "deleted_at IS NOT NULL OR off_path AS deleted FROM messages WHERE conversation_id = $1 AND seq > $2 "
+        + "ORDER BY seq ASC LIMIT $3";
   }
 
   /** One visible message of the owner's conversation: $1 conversation, $2 owner, $3 message. */

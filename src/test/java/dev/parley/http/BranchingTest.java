@@ -3,6 +3,8 @@ package dev.parley.http;
 import dev.parley.support.ChatFixtures;
 import dev.parley.support.FakeProvider;
 import dev.parley.support.Http;
+import dev.parley.support.Sse;
+import dev.parley.support.SseFollower;
 import dev.parley.support.TestServer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -19,6 +21,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
@@ -75,7 +78,8 @@ class BranchingTest {
   @Test
   @DisplayName("Edit and regenerate fork the conversation; history and context follow the current branch; the others stay")
   void editRegenerateAndSwitch() {
-    Http alice = Http.as(server, "alice-branch-" + UUID.randomUUID());
+    String aliceId = "alice-branch-" + UUID.randomUUID();
+    Http alice = Http.as(server, aliceId);
     List<JsonObject> m = twoTurns(alice);
     String conversation = m.get(0).getString("conversation_id");
 
@@ -116,6 +120,22 @@ class BranchingTest {
     assertEquals(q2b.getString("id"), data.getJsonObject(2).getString("fork_message_id"));
     assertEquals(1, data.getJsonObject(2).getInteger("parent_branch"));
     assertNull(data.getJsonObject(0).getValue("fork_message_id"));
+
+    // A device following the conversation from the start gets the current branch's messages only.
+    String url = "http://127.0.0.1:" + server.port() + "/v1/conversations/" + conversation + "/events";
+    try (SseFollower follower = SseFollower.open(url, server.bearer(aliceId), null)) {
+      List<String> seen = new ArrayList<>();
+      while (seen.size() < 4) {
+        Sse.Event event = follower.next(10);
+        if ("message".equals(event.name())) {
+          seen.add(event.data().getString("content"));
+        }
+      }
+      assertEquals(List.of("Q1", "A1", "Q2 edited", "A2 regenerated"), seen);
+      for (Sse.Event more = follower.poll(300); more != null; more = follower.poll(300)) {
+        assertFalse("message".equals(more.name()), "nothing of the other branches: " + more);
+      }
+    }
 
     // Back to the original branch: history, counters and the next turn's context follow it.
     HttpResponse<Buffer> switched = alice.patch("/v1/conversations/" + conversation, new JsonObject().put("current_branch", 0));
