@@ -405,14 +405,7 @@ public final class StoreVerticle extends VerticleBase {
     return tokens.count(batch).compose(counted -> pool.withTransaction(tx -> (create
             ? conversations.insert(tx, conversationId, owner, null, new JsonObject()).mapEmpty()
             : Future.succeededFuture())
-        .compose(v -> !ToolResults.any(counted) ? Future.succeededFuture()
-            : (create ? Future.succeededFuture(java.util.Set.<String>of())
-                : tx.preparedQuery(SqlQueries.toolCallTail()).execute(Tuple.of(conversationId, ToolResults.ROWS))
-                    .map(ToolResults::pending))
-                .map(pending -> {
-                  ToolResults.check(pending, counted);
-                  return null;
-                }))
+        .compose(v -> ToolResults.checkPending(tx, conversationId, create, counted))
         .compose(v -> messages.append(tx, owner, conversationId, counted))
         .map(committed::hold)
         .compose(appended -> {
@@ -423,7 +416,7 @@ public final class StoreVerticle extends VerticleBase {
           if (key == null) {
             bookkeeping = Future.succeededFuture();
           } else if (turnResponse != null) {
-            JsonObject response = turnResponse.copy().put("message", stored.getJsonObject(stored.size() - 1));
+            JsonObject response = turnResponse.copy().put("message", last);
             if (stored.size() > 1) {
               response.put("user_message", stored.getJsonObject(stored.size() - 2));
             }

@@ -4,14 +4,18 @@ import dev.parley.bus.InputRules;
 import dev.parley.bus.NewMessage;
 import dev.parley.bus.Problem;
 import dev.parley.bus.Role;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Which tool calls of a conversation wait for their result, and the check that a turn's tool
@@ -76,13 +80,20 @@ final class ToolResults {
     }
   }
 
-  /** Whether {@code messages} hold a tool result that names its call. */
-  static boolean any(List<NewMessage> messages) {
-    for (NewMessage m : messages) {
-      if (m.role() == Role.TOOL && m.toolCallId() != null) {
-        return true;
-      }
+  /**
+   * Inside a turn's write: 422 unless the tool results among {@code messages} answer pending calls
+   * of the conversation, read in the same transaction (a new conversation has none).
+   */
+  static Future<Void> checkPending(SqlConnection tx, UUID conversationId, boolean newConversation,
+                                   List<NewMessage> messages) {
+    if (messages.stream().noneMatch(m -> m.role() == Role.TOOL && m.toolCallId() != null)) {
+      return Future.succeededFuture();
     }
-    return false;
+    Future<Set<String>> pending = newConversation ? Future.succeededFuture(Set.of())
+        : tx.preparedQuery(SqlQueries.toolCallTail()).execute(Tuple.of(conversationId, ROWS)).map(ToolResults::pending);
+    return pending.map(calls -> {
+      check(calls, messages);
+      return null;
+    });
   }
 }
