@@ -57,9 +57,4 @@ public record Sampling(Double temperature, Double topP, JsonArray stop) {
     }
     return json;
   }
-
-  public static Sampling fromJson(JsonObject json) {
-    return json == null ? DEFAULTS : new Sampling(json.getDouble("temperature"), json.getDouble("top_p"),
-        json.getJsonArray("stop"));
-  }
 }

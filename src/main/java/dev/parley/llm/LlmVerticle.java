@@ -6,7 +6,6 @@ import dev.parley.bus.InternalAddresses;
 import dev.parley.bus.Problem;
 import dev.parley.bus.ProblemType;
 import dev.parley.bus.Reply;
-import dev.parley.bus.Sampling;
 import dev.parley.cache.RedisGate;
 import dev.parley.limits.RateLimiter;
 import dev.parley.limits.RedisRateLimiter;
@@ -144,7 +143,7 @@ public final class LlmVerticle extends VerticleBase {
     String streamAddress = body.getString("stream_address");
     ProviderRequest request = new ProviderRequest(model, body.getString("system"), messages, maxOutput,
         streamAddress != null, body.getJsonArray("tools"), body.getValue("tool_choice"),
-        Sampling.fromJson(body.getJsonObject("sampling")));
+        body.getJsonObject("sampling"));
     Job job = new Job(Promise.promise(), model, request, r.user(), body.getString("conversation_id"), r.requestId(),
         streamAddress, body.getInteger("estimated_prompt_tokens", 0) + maxOutput, new AtomicInteger());
     if (!providers.containsKey(model.provider())) {

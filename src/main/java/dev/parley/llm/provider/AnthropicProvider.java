@@ -104,15 +104,16 @@ public final class AnthropicProvider extends HttpProvider {
     if (system.length() > 0) {
       body.put("system", system.toString());
     }
-    if (request.sampling().temperature() != null) {
+    JsonObject sampling = request.sampling();
+    if (sampling.getDouble("temperature") != null) {
       // Anthropic takes temperatures from 0 to 1: higher ones are sent as 1.
-      body.put("temperature", Math.min(1.0, request.sampling().temperature()));
+      body.put("temperature", Math.min(1.0, sampling.getDouble("temperature")));
     }
-    if (request.sampling().topP() != null) {
-      body.put("top_p", request.sampling().topP());
+    if (sampling.getDouble("top_p") != null) {
+      body.put("top_p", sampling.getDouble("top_p"));
     }
-    if (request.sampling().stop() != null) {
-      body.put("stop_sequences", request.sampling().stop());
+    if (sampling.getJsonArray("stop") != null) {
+      body.put("stop_sequences", sampling.getJsonArray("stop"));
     }
     return body;
   }

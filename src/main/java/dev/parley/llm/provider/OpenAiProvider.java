@@ -72,7 +72,7 @@ public final class OpenAiProvider extends HttpProvider {
     if (request.stream()) {
       body.put("stream_options", new JsonObject().put("include_usage", true));
     }
-    body.mergeIn(request.sampling().toJson());
+    body.mergeIn(request.sampling());
     return body;
   }
 
