@@ -144,8 +144,10 @@ abstract class SharedRedisContract {
   @Test
   @DisplayName("Two nodes sharing a Redis enforce one combined per-user limit")
   void combinedLimit() {
-    Http onA = Http.as(a(), "carol-limit");
-    Http onB = Http.as(b(), "carol-limit");
+    // A user of this run only: the limit's counters live in a Redis that another run may share.
+    String carol = "carol-limit-" + java.util.UUID.randomUUID();
+    Http onA = Http.as(a(), carol);
+    Http onB = Http.as(b(), carol);
     JsonObject turn = new JsonObject().put("message", "hi");
     assertEquals(200, onA.post("/v1/chat", turn).statusCode());
     assertEquals(200, onB.post("/v1/chat", turn).statusCode());
