@@ -1,0 +1,271 @@
+package dev.parley.client;
+
+import dev.parley.client.Model.Branch;
+import dev.parley.client.Model.ChatTurn;
+import dev.parley.client.Model.Conversation;
+import dev.parley.client.Model.Message;
+import dev.parley.client.Model.NewMessage;
+import dev.parley.client.Model.ToolResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The client against a real Parley: the server jar the build has just packaged, run as a process
+ * with its embedded PostgreSQL in a temporary directory and the placeholder model.
+ */
+class ParleyClientTest {
+
+  private static final String SECRET = "client-test-secret-long-enough-for-hs256-0123456789";
+  private static Process server;
+  private static Path dataDir;
+  private static URI base;
+  private static Map<String, String> env;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path jar = Path.of(System.getProperty("parley.jar", "../target/parley.jar")).toAbsolutePath();
+    assertTrue(Files.exists(jar), "the server jar is built first: " + jar);
+    dataDir = Files.createTempDirectory("parley-client-test");
+    int port = freePort();
+    env = new HashMap<>(Map.of("PARLEY_DATA_DIR", dataDir.toString(), "PARLEY_HTTP_PORT", Integer.toString(port),
+        "PARLEY_HTTP_HOST", "127.0.0.1", "PARLEY_PG_EMBEDDED_PORT", Integer.toString(freePort()),
+        "PARLEY_MANAGEMENT_PORT", Integer.toString(freePort()), "PARLEY_JWT_HS256_SECRET", SECRET,
+        "PARLEY_HTTP_SHUTDOWN_DELAY_MS", "0"));
+    ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", jar.toString())
+        .redirectErrorStream(true).redirectOutput(dataDir.resolve("server.log").toFile());
+    builder.environment().putAll(env);
+    server = builder.start();
+    base = URI.create("http://127.0.0.1:" + port);
+    HttpClient probe = HttpClient.newHttpClient();
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (true) {
+      try {
+        if (probe.send(HttpRequest.newBuilder(base.resolve("/health/ready")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          break;
+        }
+      } catch (IOException notYet) {
+        // still starting
+      }
+      if (!server.isAlive() || System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("Parley did not start:\n" + Files.readString(dataDir.resolve("server.log")));
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (server != null) {
+      server.destroy();
+      if (!server.waitFor(30, TimeUnit.SECONDS)) {
+        server.destroyForcibly();
+      }
+    }
+    try (Stream<Path> files = Files.walk(dataDir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  private static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** A token for {@code user}, from the server's own CLI with the same key. */
+  private static String token(String user) throws Exception {
+    Path jar = Path.of(System.getProperty("parley.jar", "../target/parley.jar")).toAbsolutePath();
+    ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", jar.toString(), "token", user);
+    builder.environment().putAll(env);
+    Process process = builder.start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertEquals(0, process.waitFor());
+    return out;
+  }
+
+  private static ParleyClient client(String user) throws Exception {
+    return ParleyClient.builder(base).token(token(user)).build();
+  }
+
+  private static <T> List<T> all(Iterable<T> items) {
+    List<T> out = new ArrayList<>();
+    items.forEach(out::add);
+    return out;
+  }
+
+  @Test
+  @DisplayName("Conversations and messages: create, read, rename, archive, append, history across pages, delete")
+  void conversationsAndMessages() throws Exception {
+    ParleyClient alice = client("alice-" + UUID.randomUUID());
+    Conversation created = alice.createConversation("Sourdough", Map.of("app", "test"));
+    assertEquals("Sourdough", alice.conversation(created.id()).title());
+    assertEquals("test", created.metadata().get("app"));
+    for (int batch = 0; batch < 6; batch++) {
+      List<NewMessage> messages = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        messages.add(NewMessage.user("message " + (batch * 20 + i)));
+      }
+      List<Message> stored = alice.append(created.id(), messages);
+      assertEquals(batch * 20L + 1, stored.get(0).seq());
+    }
+    List<Message> history = all(alice.messages(created.id()));
+    assertEquals(120, history.size(), "the history is read page by page (100 a page)");
+    assertEquals("message 119", history.get(119).content());
+    Message first = history.get(0);
+    assertEquals("yes", alice.setMessageMetadata(created.id(), first.id(), Map.of("liked", "yes")).metadata().get("liked"));
+    alice.deleteMessage(created.id(), first.id());
+    assertEquals(119, alice.conversation(created.id()).messageCount());
+
+    assertEquals("Bread", alice.rename(created.id(), "Bread").title());
+    assertTrue(all(alice.conversations()).stream().anyMatch(c -> c.id().equals(created.id())));
+    alice.archive(created.id(), true);
+    assertTrue(all(alice.conversations(true)).stream().anyMatch(c -> c.id().equals(created.id())));
+    // Following it live: a new message arrives as an event.
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+    try (AutoCloseable follow = alice.follow(created.id(), 120, (name, data) -> {
+      if ("message".equals(name)) {
+        seen.add(data.path("content").asText());
+      }
+    })) {
+      Thread.sleep(300);
+      alice.append(created.id(), List.of(NewMessage.user("live")));
+      assertEquals("live", seen.poll(10, TimeUnit.SECONDS));
+    }
+    alice.deleteConversation(created.id());
+    assertThrows(ParleyException.NotFound.class, () -> alice.conversation(created.id()));
+  }
+
+  @Test
+  @DisplayName("Chat: a JSON turn, a streamed turn seen event by event, tool calls and their results")
+  void chat() throws Exception {
+    ParleyClient bob = client("bob-" + UUID.randomUUID());
+    ChatTurn turn = bob.chat(ChatRequest.builder().message("Hello").system("Be brief.").build());
+    assertTrue(turn.message().content().startsWith("[placeholder]"), turn.message().content());
+    assertEquals("stop", turn.finishReason());
+
+    List<ChatEvent> events = new ArrayList<>();
+    ChatTurn streamed = bob.chat(ChatRequest.builder().conversation(turn.conversationId()).message("Again").build(),
+        events::add);
+    assertTrue(events.get(0) instanceof ChatEvent.Started, events.toString());
+    StringBuilder text = new StringBuilder();
+    events.stream().filter(e -> e instanceof ChatEvent.Delta).forEach(e -> text.append(((ChatEvent.Delta) e).content()));
+    assertEquals(streamed.message().content(), text.toString());
+    assertTrue(events.get(events.size() - 1) instanceof ChatEvent.Answered);
+
+    Map<String, Object> weather = Map.of("name", "get_weather", "parameters",
+        Map.of("type", "object", "properties", Map.of("city", Map.of("type", "string"))));
+    ChatTurn call = bob.chat(ChatRequest.builder().conversation(turn.conversationId()).message("Oslo")
+        .tools(List.of(weather)).toolChoice("required").build());
+    Model.ToolCall toolCall = call.toolCalls().get(0);
+    assertEquals("get_weather", toolCall.function().name());
+    ChatTurn answered = bob.chat(ChatRequest.builder().conversation(turn.conversationId())
+        .toolResults(List.of(new ToolResult(toolCall.id(), "3C and snow"))).build());
+    assertTrue(answered.message().content().endsWith("3C and snow"), answered.message().content());
+    ParleyException.Conflict again = assertThrows(ParleyException.Conflict.class, () -> bob.chat(ChatRequest.builder()
+        .conversation(turn.conversationId()).toolResults(List.of(new ToolResult(toolCall.id(), "x"))).build()));
+    assertEquals(422, again.status());
+
+    assertTrue(bob.context(turn.conversationId(), "next").messagesIncluded() > 0);
+    assertTrue(bob.models().stream().anyMatch(m -> m.id().equals("placeholder")));
+  }
+
+  @Test
+  @DisplayName("Branches, fork and search")
+  void branchesForkSearch() throws Exception {
+    ParleyClient carol = client("carol-" + UUID.randomUUID());
+    ChatTurn first = carol.chat(ChatRequest.builder().message("Tell me about kestrels").build());
+    UUID conversation = first.conversationId();
+    ChatTurn regenerated = carol.chat(ChatRequest.builder().conversation(conversation)
+        .parent(first.userMessage().id()).build());
+    assertEquals(1, regenerated.message().branch());
+    List<Branch> branches = carol.branches(conversation);
+    assertEquals(2, branches.size());
+    assertEquals(first.userMessage().id(), branches.get(1).forkMessageId());
+    assertEquals(3, all(carol.messages(conversation, "all")).size());
+    assertEquals(0, carol.selectBranch(conversation, 0).currentBranch());
+    Conversation fork = carol.fork(conversation, first.userMessage().id());
+    assertEquals(1, fork.messageCount());
+    assertEquals(1, all(carol.search("kestrels")).stream().filter(h -> h.conversationId().equals(fork.id())).count());
+  }
+
+  @Test
+  @DisplayName("Problems are typed exceptions: 400 with the pointer, 401, 404 for another user's conversation")
+  void problems() throws Exception {
+    ParleyClient dave = client("dave-" + UUID.randomUUID());
+    Conversation mine = dave.createConversation(null, null);
+    ParleyException.BadRequest invalid = assertThrows(ParleyException.BadRequest.class,
+        () -> dave.append(mine.id(), List.of(new NewMessage("robot", "x", null, null, null))));
+    assertEquals("/messages/0/role", invalid.errors().get(0).pointer());
+    assertEquals("/problems/validation-error", invalid.type());
+    assertThrows(ParleyException.NotFound.class, () -> client("mallory-" + UUID.randomUUID()).conversation(mine.id()));
+    assertThrows(ParleyException.Unauthorized.class,
+        () -> ParleyClient.builder(base).token("not-a-token").build().conversations().iterator().hasNext());
+  }
+
+  @Test
+  @DisplayName("The user's data: export and import, an anonymous user claimed, erasure")
+  void userData() throws Exception {
+    String anonymous = ParleyClient.anonymousToken(base);
+    ParleyClient guest = ParleyClient.builder(base).token(anonymous).build();
+    guest.chat(ChatRequest.builder().message("before signing in").build());
+    ParleyClient erin = client("erin-" + UUID.randomUUID());
+    assertEquals(1, erin.claim(anonymous).conversationsMoved());
+    Path export = Files.createTempFile("parley-export", ".ndjson");
+    erin.export(export);
+    assertTrue(Files.readString(export).contains("before signing in"));
+    ParleyClient frank = client("frank-" + UUID.randomUUID());
+    assertNotNull(frank.importFrom(export));
+    assertEquals(1, all(frank.conversations()).size());
+    frank.eraseMe();
+    assertEquals(0, all(frank.conversations()).size());
+    Files.delete(export);
+  }
+
+  @Test
+  @DisplayName("A write after a lost answer is retried with the same key: Parley stores it once")
+  void retriedWriteIsStoredOnce() throws Exception {
+    // A proxy that drops the first answer of each request it forwards, after Parley has done the work.
+    try (DroppingProxy proxy = new DroppingProxy(base)) {
+      ParleyClient grace = ParleyClient.builder(proxy.uri()).token(token("grace-" + UUID.randomUUID()))
+          .maxAttempts(3).timeout(Duration.ofSeconds(10)).build();
+      Conversation created = grace.createConversation("once", null);
+      assertEquals(1, proxy.dropped(), "the first answer was lost");
+      assertEquals(1, all(grace.conversations()).stream().filter(c -> c.title().equals("once")).count(),
+          "one conversation, though the request went twice");
+      assertEquals("once", created.title());
+    }
+  }
+}
