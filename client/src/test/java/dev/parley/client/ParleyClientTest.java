@@ -11,113 +11,46 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/**
- * The client against a real Parley: the server jar the build has just packaged, run as a process
- * with its embedded PostgreSQL in a temporary directory and the placeholder model.
- */
+/** The client against a real Parley ({@link ParleyServerProcess}: the packaged jar, embedded PostgreSQL). */
 class ParleyClientTest {
 
-  private static final String SECRET = "client-test-secret-long-enough-for-hs256-0123456789";
-  private static Process server;
-  private static Path dataDir;
+  private static ParleyServerProcess server;
   private static URI base;
-  private static Map<String, String> env;
 
   @BeforeAll
   static void start() throws Exception {
-    Path jar = Path.of(System.getProperty("parley.jar", "../target/parley.jar")).toAbsolutePath();
-    assertTrue(Files.exists(jar), "the server jar is built first: " + jar);
-    dataDir = Files.createTempDirectory("parley-client-test");
-    int port = freePort();
-    env = new HashMap<>(Map.of("PARLEY_DATA_DIR", dataDir.toString(), "PARLEY_HTTP_PORT", Integer.toString(port),
-        "PARLEY_HTTP_HOST", "127.0.0.1", "PARLEY_PG_EMBEDDED_PORT", Integer.toString(freePort()),
-        "PARLEY_MANAGEMENT_PORT", Integer.toString(freePort()), "PARLEY_JWT_HS256_SECRET", SECRET,
-        "PARLEY_HTTP_SHUTDOWN_DELAY_MS", "0"));
-    ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", jar.toString())
-        .redirectErrorStream(true).redirectOutput(dataDir.resolve("server.log").toFile());
-    builder.environment().putAll(env);
-    server = builder.start();
-    base = URI.create("http://127.0.0.1:" + port);
-    HttpClient probe = HttpClient.newHttpClient();
-    long deadline = System.currentTimeMillis() + 120_000;
-    while (true) {
-      try {
-        if (probe.send(HttpRequest.newBuilder(base.resolve("/health/ready")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          break;
-        }
-      } catch (IOException notYet) {
-        // still starting
-      }
-      if (!server.isAlive() || System.currentTimeMillis() > deadline) {
-        throw new IllegalStateException("Parley did not start:\n" + Files.readString(dataDir.resolve("server.log")));
-      }
-      Thread.sleep(250);
-    }
+    server = ParleyServerProcess.start();
+    base = server.uri();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (server != null) {
-      server.destroy();
-      if (!server.waitFor(30, TimeUnit.SECONDS)) {
-        server.destroyForcibly();
-      }
-    }
-    try (Stream<Path> files = Files.walk(dataDir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    server.close();
   }
 
-  private static String javaBin() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  /** A token for {@code user}, from the server's own CLI with the same key. */
   private static String token(String user) throws Exception {
-    Path jar = Path.of(System.getProperty("parley.jar", "../target/parley.jar")).toAbsolutePath();
-    ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", jar.toString(), "token", user);
-    builder.environment().putAll(env);
-    Process process = builder.start();
-    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    assertEquals(0, process.waitFor());
-    return out;
+    return server.token(user);
   }
 
   private static ParleyClient client(String user) throws Exception {
-    return ParleyClient.builder(base).token(token(user)).build();
+    return server.client(user);
   }
 
   private static <T> List<T> all(Iterable<T> items) {
