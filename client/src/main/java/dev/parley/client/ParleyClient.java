@@ -113,12 +113,20 @@ public final class ParleyClient {
 
   /** POST /v1/conversations (idempotent: retried with the same key). */
   public Conversation createConversation(String title, Map<String, Object> metadata) {
+    return createConversation(title, metadata, newKey());
+  }
+
+  /**
+   * POST /v1/conversations under {@code idempotencyKey}: callers that create "the" conversation of
+   * something (a memory id) at once get the same one (within Parley's key retention).
+   */
+  public Conversation createConversation(String title, Map<String, Object> metadata, String idempotencyKey) {
     ObjectNode body = JSON.createObjectNode();
     body.put("title", title);
     if (metadata != null) {
       body.set("metadata", JSON.valueToTree(metadata));
     }
-    return as(send("POST", "v1/conversations", body, newKey(), true), Conversation.class);
+    return as(send("POST", "v1/conversations", body, idempotencyKey, true), Conversation.class);
   }
 
   public Conversation conversation(UUID id) {

@@ -7,6 +7,7 @@ import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.store.memory.chat.ChatMemoryStore;
+import dev.parley.client.MemoryWindows;
 import dev.parley.client.Model;
 import dev.parley.client.Model.Conversation;
 import dev.parley.client.Model.NewMessage;
@@ -15,7 +16,6 @@ import dev.parley.client.ParleyClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -76,33 +76,22 @@ public final class ParleyChatMemoryStore implements ChatMemoryStore {
   }
 
   /**
-   * The messages of {@code memory} that are not stored yet: a memory hands over its whole window —
-   * the newest stored messages (and a system message it keeps in front) — then what it adds. The
-   * stored part is the longest front of the window whose messages line up with the history's tail,
-   * so a message repeated word for word is still told from the stored one before it.
+   * The messages of {@code memory} that are not stored yet: a memory hands over its whole window,
+   * and only what follows its stored front is new ({@link MemoryWindows}: also when another writer
+   * appended meanwhile, and for a message said twice).
    */
   static List<ChatMessage> newOnes(List<ChatMessage> stored, List<ChatMessage> memory) {
-    if (stored.isEmpty()) {
+    if (memory.isEmpty()) {
       return memory;
     }
-    for (int front = memory.size(); front > 0; front--) {
-      if (endsLike(stored, memory, front)) {
-        return memory.subList(front, memory.size());
-      }
-    }
-    // The window shares nothing with the history (evicted or rewritten): everything in it is new.
-    return memory;
+    int from = MemoryWindows.newFrom(keys(stored), keys(memory), memory.get(0) instanceof SystemMessage);
+    return memory.subList(from, memory.size());
   }
 
-  /** Whether memory[0..front) lines up with the end of {@code stored} (a kept system message may stand first). */
-  private static boolean endsLike(List<ChatMessage> stored, List<ChatMessage> memory, int front) {
-    int s = stored.size() - 1;
-    for (int m = front - 1; m >= 0 && s >= 0; m--, s--) {
-      if (!Objects.equals(memory.get(m), stored.get(s))) {
-        return m == 0 && memory.get(0) instanceof SystemMessage && stored.contains(memory.get(0));
-      }
-    }
-    return true;
+  private static List<String> keys(List<ChatMessage> messages) {
+    List<String> keys = new ArrayList<>(messages.size());
+    messages.forEach(m -> keys.add(MemoryWindows.key(toParley(m))));
+    return keys;
   }
 
   /** The conversation of a memory id, found by its metadata (then remembered); made when {@code create}. */
@@ -121,7 +110,8 @@ public final class ParleyChatMemoryStore implements ChatMemoryStore {
     if (!create) {
       return null;
     }
-    UUID made = parley.createConversation(null, Map.of(MEMORY_ID, id)).id();
+    // One key per memory id: writers that make its conversation at once get the same one.
+    UUID made = parley.createConversation(null, Map.of(MEMORY_ID, id), MemoryWindows.conversationKey(id)).id();
     conversations.put(id, made);
     return made;
   }
