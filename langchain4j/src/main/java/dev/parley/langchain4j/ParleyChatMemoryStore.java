@@ -7,9 +7,9 @@ import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.store.memory.chat.ChatMemoryStore;
+import dev.parley.client.MemoryConversations;
 import dev.parley.client.MemoryWindows;
 import dev.parley.client.Model;
-import dev.parley.client.Model.Conversation;
 import dev.parley.client.Model.NewMessage;
 import dev.parley.client.ParleyClient;
 
@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * LangChain4j chat memory kept by Parley: each memory id is one of the user's conversations (the
@@ -31,18 +30,17 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ParleyChatMemoryStore implements ChatMemoryStore {
 
-  static final String MEMORY_ID = "memory_id";
-
   private final ParleyClient parley;
-  private final Map<String, UUID> conversations = new ConcurrentHashMap<>();
+  private final MemoryConversations conversations;
 
   public ParleyChatMemoryStore(ParleyClient parley) {
     this.parley = parley;
+    this.conversations = new MemoryConversations(parley);
   }
 
   @Override
   public List<ChatMessage> getMessages(Object memoryId) {
-    UUID conversation = conversation(memoryId, false);
+    UUID conversation = conversations.find(String.valueOf(memoryId));
     List<ChatMessage> messages = new ArrayList<>();
     if (conversation != null) {
       for (Model.Message m : parley.messages(conversation)) {
@@ -54,7 +52,7 @@ public final class ParleyChatMemoryStore implements ChatMemoryStore {
 
   @Override
   public void updateMessages(Object memoryId, List<ChatMessage> messages) {
-    UUID conversation = conversation(memoryId, true);
+    UUID conversation = conversations.findOrCreate(String.valueOf(memoryId));
     List<ChatMessage> stored = getMessages(memoryId);
     List<ChatMessage> fresh = newOnes(stored, messages);
     if (!fresh.isEmpty()) {
@@ -68,10 +66,10 @@ public final class ParleyChatMemoryStore implements ChatMemoryStore {
 
   @Override
   public void deleteMessages(Object memoryId) {
-    UUID conversation = conversation(memoryId, false);
+    UUID conversation = conversations.find(String.valueOf(memoryId));
     if (conversation != null) {
       parley.deleteConversation(conversation);
-      conversations.remove(String.valueOf(memoryId));
+      conversations.forget(String.valueOf(memoryId));
     }
   }
 
@@ -92,28 +90,6 @@ public final class ParleyChatMemoryStore implements ChatMemoryStore {
     List<String> keys = new ArrayList<>(messages.size());
     messages.forEach(m -> keys.add(MemoryWindows.key(toParley(m))));
     return keys;
-  }
-
-  /** The conversation of a memory id, found by its metadata (then remembered); made when {@code create}. */
-  private UUID conversation(Object memoryId, boolean create) {
-    String id = String.valueOf(memoryId);
-    UUID known = conversations.get(id);
-    if (known != null) {
-      return known;
-    }
-    for (Conversation c : parley.conversations()) {
-      if (id.equals(String.valueOf(c.metadata().get(MEMORY_ID)))) {
-        conversations.put(id, c.id());
-        return c.id();
-      }
-    }
-    if (!create) {
-      return null;
-    }
-    // One key per memory id: writers that make its conversation at once get the same one.
-    UUID made = parley.createConversation(null, Map.of(MEMORY_ID, id), MemoryWindows.conversationKey(id)).id();
-    conversations.put(id, made);
-    return made;
   }
 
   static ChatMessage toLangChain4j(Model.Message m) {

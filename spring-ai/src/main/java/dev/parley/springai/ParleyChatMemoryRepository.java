@@ -1,8 +1,8 @@
 package dev.parley.springai;
 
+import dev.parley.client.MemoryConversations;
 import dev.parley.client.MemoryWindows;
 import dev.parley.client.Model;
-import dev.parley.client.Model.Conversation;
 import dev.parley.client.Model.NewMessage;
 import dev.parley.client.ParleyClient;
 import dev.parley.client.ParleyException;
@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Spring AI chat memory kept by Parley: each memory conversation id is one of the user's
@@ -33,28 +32,20 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ParleyChatMemoryRepository implements ChatMemoryRepository {
 
-  static final String MEMORY_ID = "memory_id";
   /** Conversation metadata: the seq where the memory's window starts. */
   static final String WINDOW_FROM = "memory_window_from";
 
   private final ParleyClient parley;
-  private final Map<String, UUID> conversations = new ConcurrentHashMap<>();
+  private final MemoryConversations conversations;
 
   public ParleyChatMemoryRepository(ParleyClient parley) {
     this.parley = parley;
+    this.conversations = new MemoryConversations(parley);
   }
 
   @Override
   public List<String> findConversationIds() {
-    List<String> ids = new ArrayList<>();
-    for (Conversation c : parley.conversations()) {
-      Object id = c.metadata().get(MEMORY_ID);
-      if (id != null) {
-        ids.add(id.toString());
-        conversations.putIfAbsent(id.toString(), c.id());
-      }
-    }
-    return ids;
+    return conversations.ids();
   }
 
   /**
@@ -63,7 +54,7 @@ public final class ParleyChatMemoryRepository implements ChatMemoryRepository {
    */
   @Override
   public List<Message> findByConversationId(String conversationId) {
-    UUID conversation = conversation(conversationId, false);
+    UUID conversation = conversations.find(conversationId);
     if (conversation == null) {
       return new ArrayList<>();
     }
@@ -76,7 +67,7 @@ public final class ParleyChatMemoryRepository implements ChatMemoryRepository {
         }
       }
     } catch (ParleyException.NotFound deleted) {
-      conversations.remove(conversationId); // deleted by another writer
+      conversations.forget(conversationId); // deleted by another writer
       return new ArrayList<>();
     }
     return toSpring(inWindow);
@@ -88,7 +79,7 @@ public final class ParleyChatMemoryRepository implements ChatMemoryRepository {
    */
   @Override
   public void saveAll(String conversationId, List<Message> messages) {
-    UUID conversation = conversation(conversationId, true);
+    UUID conversation = conversations.findOrCreate(conversationId);
     if (messages.isEmpty()) {
       return;
     }
@@ -108,7 +99,7 @@ public final class ParleyChatMemoryRepository implements ChatMemoryRepository {
       }
     }
     if (start != null) {
-      parley.setMetadata(conversation, Map.of(MEMORY_ID, conversationId, WINDOW_FROM, start));
+      parley.setMetadata(conversation, Map.of(MemoryConversations.MEMORY_ID, conversationId, WINDOW_FROM, start));
     }
   }
 
@@ -150,31 +141,11 @@ public final class ParleyChatMemoryRepository implements ChatMemoryRepository {
 
   @Override
   public void deleteByConversationId(String conversationId) {
-    UUID conversation = conversation(conversationId, false);
+    UUID conversation = conversations.find(conversationId);
     if (conversation != null) {
       parley.deleteConversation(conversation);
-      conversations.remove(conversationId);
+      conversations.forget(conversationId);
     }
-  }
-
-  private UUID conversation(String id, boolean create) {
-    UUID known = conversations.get(id);
-    if (known != null) {
-      return known;
-    }
-    for (Conversation c : parley.conversations()) {
-      if (id.equals(String.valueOf(c.metadata().get(MEMORY_ID)))) {
-        conversations.put(id, c.id());
-        return c.id();
-      }
-    }
-    if (!create) {
-      return null;
-    }
-    // One key per memory id: writers that make its conversation at once get the same one.
-    UUID made = parley.createConversation(null, Map.of(MEMORY_ID, id), MemoryWindows.conversationKey(id)).id();
-    conversations.put(id, made);
-    return made;
   }
 
   private static List<String> keys(List<Message> messages) {
