@@ -9,8 +9,6 @@ import io.vertx.core.json.JsonObject;
  */
 public record Sampling(Double temperature, Double topP, JsonArray stop) {
 
-  public static final Sampling DEFAULTS = new Sampling(null, null, null);
-
   /** The members of {@code body} that set sampling; 400 naming the member when one is out of range. */
   public static Sampling from(JsonObject body) {
     return new Sampling(number(body, "temperature", 0, 2), number(body, "top_p", 0, 1), stop(body.getValue("stop")));

@@ -66,7 +66,7 @@ public final class ChatVerticle extends VerticleBase {
     endpoint.serve(InternalAddresses.TURNS_FOLLOW, BusEndpoint.Caller.USER,
         r -> follow.follow(new BusCalls(vertx.eventBus(), r.user(), r.requestId(), turnTimeout), r));
     endpoint.serve(Addresses.CHAT_TURN, BusEndpoint.Caller.USER, r -> turn(r, r.body()).andThen(this::count));
-    Completions completions = new Completions(vertx.eventBus(), rules, new ModelCatalog(config),
+    Completions completions = new Completions(vertx, rules, new ModelCatalog(config),
         TokenCounter.create(config.getJsonObject("tokens").getString("encoding")), perMessage, userLimits, turnTimeout,
         this::turn);
     endpoint.serve(Addresses.CHAT_COMPLETIONS, BusEndpoint.Caller.USER, r -> completions.complete(r).andThen(this::count));

@@ -11,7 +11,7 @@ import dev.parley.model.ModelCatalog;
 import dev.parley.model.ModelSpec;
 import dev.parley.model.TokenCounter;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -27,7 +27,10 @@ import java.util.function.BiFunction;
  */
 final class Completions {
 
-  private final EventBus eventBus;
+  /** Above this many characters a request is counted off the event loop (as stored messages are). */
+  private static final int INLINE_CHARS = 8_192;
+
+  private final Vertx vertx;
   private final InputRules rules;
   private final ModelCatalog catalog;
   private final TokenCounter tokens;
@@ -36,9 +39,9 @@ final class Completions {
   private final long timeoutMs;
   private final BiFunction<BusEndpoint.Request, JsonObject, Future<Reply>> turns;
 
-  Completions(EventBus eventBus, InputRules rules, ModelCatalog catalog, TokenCounter tokens, int perMessage,
+  Completions(Vertx vertx, InputRules rules, ModelCatalog catalog, TokenCounter tokens, int perMessage,
               UserLimits limits, long timeoutMs, BiFunction<BusEndpoint.Request, JsonObject, Future<Reply>> turns) {
-    this.eventBus = eventBus;
+    this.vertx = vertx;
     this.rules = rules;
     this.catalog = catalog;
     this.tokens = tokens;
@@ -72,30 +75,34 @@ final class Completions {
     if (maxOutput > model.maxOutputTokens()) {
       throw Problem.invalid("/max_tokens", "max_tokens must be at most " + model.maxOutputTokens() + " for this model");
     }
-    long prompt = request.tools() == null ? 0 : tokens.count(request.tools().encode());
+    int chars = 0;
     for (JsonObject m : request.messages()) {
-      prompt += tokens.count(m.getString("content")) + perMessage
-          + (m.getJsonArray("tool_calls") == null ? 0 : tokens.count(m.getJsonArray("tool_calls").encode()));
+      chars += m.getString("content").length();
     }
-    long reserved = prompt + maxOutput;
-    BusCalls bus = new BusCalls(eventBus, r.user(), r.requestId(), timeoutMs);
-    JsonObject call = new JsonObject()
-        .put("model", model.name())
-        .put("messages", request.providerMessages())
-        .put("max_output_tokens", maxOutput)
-        .put("estimated_prompt_tokens", prompt)
-        .put("stream_address", r.header(BusHeaders.STREAM_ADDRESS))
-        .put("tools", request.tools())
-        .put("tool_choice", request.toolChoice())
-        .put("sampling", request.sampling().toJson());
-    return limits.admit(r.user(), reserved)
-        .compose(v -> bus.request(InternalAddresses.LLM_COMPLETE, call))
+    // A stateless request carries its whole history: a long one is counted on a worker thread.
+    Future<Long> counted = chars <= INLINE_CHARS ? Future.succeededFuture(promptTokens(request))
+        : vertx.executeBlocking(() -> promptTokens(request), false);
+    BusCalls bus = new BusCalls(vertx.eventBus(), r.user(), r.requestId(), timeoutMs);
+    long[] reserved = {0};
+    return counted.compose(prompt -> {
+      reserved[0] = prompt + maxOutput;
+      JsonObject call = new JsonObject()
+          .put("model", model.name())
+          .put("messages", request.providerMessages())
+          .put("max_output_tokens", maxOutput)
+          .put("estimated_prompt_tokens", prompt)
+          .put("stream_address", r.header(BusHeaders.STREAM_ADDRESS))
+          .put("tools", request.tools())
+          .put("tool_choice", request.toolChoice())
+          .put("sampling", request.sampling().toJson());
+      return limits.admit(r.user(), reserved[0]).compose(v -> bus.request(InternalAddresses.LLM_COMPLETE, call));
+    })
         .compose(reply -> {
           JsonObject llm = reply.body();
           JsonObject usage = llm.getJsonObject("usage");
           long promptTokens = usage.getLong("prompt_tokens");
           long completionTokens = usage.getLong("completion_tokens");
-          limits.settle(r.user(), promptTokens + completionTokens - reserved);
+          limits.settle(r.user(), promptTokens + completionTokens - reserved[0]);
           if ("interrupted".equals(llm.getString("outcome"))) {
             JsonObject error = llm.getJsonObject("error");
             return Future.failedFuture(error == null ? Problem.badRequest("The client went away") : Problem.fromJson(error));
@@ -105,6 +112,16 @@ final class Completions {
                   llm.getString("content", ""), llm.getJsonArray("tool_calls"), llm.getString("finish_reason"),
                   promptTokens, completionTokens))));
         });
+  }
+
+  /** The request's prompt size: its messages (with their tool calls) and the tools' definitions. */
+  private long promptTokens(ChatCompletion request) {
+    long prompt = request.tools() == null ? 0 : tokens.count(request.tools().encode());
+    for (JsonObject m : request.messages()) {
+      prompt += tokens.count(m.getString("content")) + perMessage
+          + (m.getJsonArray("tool_calls") == null ? 0 : tokens.count(m.getJsonArray("tool_calls").encode()));
+    }
+    return prompt;
   }
 
   /** OpenAI's chat.completion object. */

@@ -77,11 +77,6 @@ final class ContextAssembly {
   record Prepared(BusCalls bus, Requests.ChatTurn request, Budget budget, List<JsonObject> input, int newCost) {
   }
 
-  /** Tokens counted per message on top of its content. */
-  int perMessage() {
-    return perMessage;
-  }
-
   /** Validates a turn or dry run; throws a Problem (400, 422) before anything is read or written. */
   Prepared prepare(BusEndpoint.Request r, Requests.ChatTurn request) {
     Budget budget = budget(request, catalog.resolve(request.model()));
