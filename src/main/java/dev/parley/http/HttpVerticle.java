@@ -69,6 +69,9 @@ public final class HttpVerticle extends VerticleBase {
               .setBodyLimit(config.getJsonObject("limits").getInteger("import_bytes")));
           root.route().handler(BodyHandler.create(false).setBodyLimit(limits.bodyBytes()));
           ContractDocs.mount(root, contractText);
+          if (http.getBoolean("chat_page", true)) {
+            ChatPage.mount(root);
+          }
           TokenClaims claims = new TokenClaims(config.getJsonObject("jwt"), jwt);
           for (String secured : new String[] {"/v1/*", "/api/*"}) {
             root.route(secured).handler(BearerFormat::check).handler(claims);
