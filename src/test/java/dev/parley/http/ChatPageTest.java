@@ -65,7 +65,8 @@ class ChatPageTest {
     Assumptions.assumeTrue(new File("/usr/bin/chromium").canExecute() && new File("/usr/bin/chromedriver").canExecute(),
         "no chromium and chromedriver on this machine (.ci/run installs them)");
     fake = new FakeProvider();
-    server = TestServer.start(ChatFixtures.env(fake, Map.of("PARLEY_LLM_TOTAL_TIMEOUT_MS", "60000")));
+    server = TestServer.start(ChatFixtures.env(fake, Map.of("PARLEY_LLM_TOTAL_TIMEOUT_MS", "60000",
+        "PARLEY_JWT_LEEWAY_SECONDS", "0")));
     base = "http://127.0.0.1:" + server.port() + "/";
     ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium").addArguments("--headless=new",
         "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
@@ -297,6 +298,39 @@ class ChatPageTest {
     waitFor(() -> conversationTitles().isEmpty(), "the conversation to leave the list");
     assertEquals("New chat", text("#conversation-title"));
     assertEquals(404, Http.as(server, user).get("/v1/conversations/" + conversation).statusCode());
+    assertNoPageErrors();
+  }
+
+  @Test
+  @DisplayName("Failures: a provider error is shown (no secret in it) and the question stays; an expired token returns to sign-in")
+  void failures() throws Exception {
+    String user = user();
+    for (int i = 0; i < 3; i++) { // every attempt of the LLM verticle
+      fake.then(call -> call.status(500, null, new JsonObject().put("error",
+          new JsonObject().put("message", "upstream exploded for key sk-test-openai-canary"))));
+    }
+    signInAs(user);
+    type("#message-input", "Is anybody there?");
+    click("#send");
+    String banner = visible("#banner").getText();
+    assertFalse(banner.isBlank());
+    assertFalse(banner.contains("canary") || banner.contains("sk-"), banner);
+    waitFor(() -> !browser.findElements(By.cssSelector("#messages .message.assistant.failed")).isEmpty(), "the failed answer");
+    assertEquals("Is anybody there?", text("#messages .message.user .content"));
+    String conversation = currentConversation();
+    assertEquals("Is anybody there?", lastStored(user, conversation).getString("content"), "the question is kept");
+    assertTrue(browser.findElement(By.id("send")).isEnabled());
+
+    click("#signout");
+    String shortLived = server.sign(new JsonObject(), new io.vertx.ext.auth.JWTOptions().setSubject(user).setExpiresInSeconds(2));
+    type("#token-input", shortLived);
+    click("button[type=submit]");
+    waitFor(() -> user.equals(text("#who")), "signed in");
+    Thread.sleep(2_500);
+    type("#message-input", "Still there?");
+    click("#send");
+    assertTrue(visible("#signin-error").getText().contains("Sign in again"), text("#signin-error"));
+    assertNull(js("return localStorage.getItem('parley.token');"));
     assertNoPageErrors();
   }
 
