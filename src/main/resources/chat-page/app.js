@@ -374,11 +374,43 @@ function messageNode(message) {
   if (message.status === 'interrupted') {
     meta.append(el('span', 'badge', 'stopped'));
   }
-  node.append(meta, el('div', 'content', message.content || ''));
+  node.append(meta, rendered(message.content || ''));
   for (const call of message.tool_calls || []) {
     node.append(el('pre', 'tool-call', 'calls ' + call.function.name + '(' + call.function.arguments + ')'));
   }
   return node;
+}
+
+/**
+ * A message's text with the bits of Markdown that answers lean on most: fenced code blocks,
+ * `inline code` and **bold**. Built from text nodes only; anything else stays as written.
+ */
+function rendered(text) {
+  const content = el('div', 'content');
+  const blocks = text.split(/^```[^\n]*\n?/m);
+  blocks.forEach((block, i) => {
+    if (i % 2 === 1) {
+      const pre = el('pre', 'code');
+      pre.append(el('code', null, block.replace(/\n$/, '')));
+      content.append(pre);
+    } else {
+      inline(content, block);
+    }
+  });
+  return content;
+}
+
+function inline(parent, text) {
+  const pieces = text.split(/(`[^`\n]+`|\*\*[^*\n]+\*\*)/);
+  for (const piece of pieces) {
+    if (/^`[^`]+`$/.test(piece)) {
+      parent.append(el('code', null, piece.slice(1, -1)));
+    } else if (/^\*\*[^*]+\*\*$/.test(piece)) {
+      parent.append(el('strong', null, piece.slice(2, -2)));
+    } else if (piece) {
+      parent.append(document.createTextNode(piece));
+    }
+  }
 }
 
 function scrollToEnd() {
@@ -700,7 +732,7 @@ async function loadModels() {
 function wire() {
   $('signin-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    const token = $('token-input').value.trim().replace(/^Bearer\s+/i, '');
+    const token = $('token-input').value.trim().replace(/^Bearer\s+/i, '').replace(/\s+/g, ''); // a JWT has no spaces
     if (token) {
       signIn(token, false);
     }

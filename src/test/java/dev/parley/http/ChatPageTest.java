@@ -135,7 +135,7 @@ class ChatPageTest {
   @DisplayName("Chat: the answer streams into the page as the model writes it; Stop ends a turn and keeps what was written")
   void streamAndStop() throws Exception {
     String user = user();
-    List<String> pieces = List.of("Tides ", "follow ", "the ", "moon's ", "pull.");
+    List<String> pieces = List.of("Tides ", "follow ", "the ", "moon's ", "**pull**:\n```\n", "tide --moon <b>\n```");
     fake.then(call -> call.reply(pieces, 400, -1));
     signInAs(user);
 
@@ -146,12 +146,13 @@ class ChatPageTest {
     assertTrue(sentWhenSeen < pieces.size(), "the page showed text before the model had finished (pieces sent: " + sentWhenSeen + ")");
     assertTrue(visible("#stop").isDisplayed());
     waitFor(() -> browser.findElements(By.cssSelector("#messages .message.streaming")).isEmpty(), "the end of the turn");
-    assertEquals("Tides follow the moon's pull.", lastAnswer());
+    assertEquals("pull", text("#messages .message.assistant .content strong"), "bold, rendered once the answer is complete");
+    assertEquals("tide --moon <b>", text("#messages .message.assistant .content pre.code code"), "a code block, its markup as text");
 
     String conversation = currentConversation();
     waitFor(() -> conversationTitles().size() == 1, "the new conversation in the list");
     JsonArray stored = Http.as(server, user).get("/v1/conversations/" + conversation + "/messages").bodyAsJsonObject().getJsonArray("data");
-    assertEquals(List.of("Why are there tides?", "Tides follow the moon's pull."),
+    assertEquals(List.of("Why are there tides?", String.join("", pieces)),
         stored.stream().map(m -> ((JsonObject) m).getString("content")).collect(Collectors.toList()));
 
     List<String> many = new ArrayList<>();
@@ -302,6 +303,45 @@ class ChatPageTest {
   }
 
   @Test
+  @DisplayName("Long lists page: more conversations on demand, earlier messages above the newest ones in order")
+  void longListsPage() {
+    String user = user();
+    Http http = Http.as(server, user);
+    String longest = null;
+    for (int i = 0; i < 33; i++) {
+      longest = http.newConversation(new JsonObject().put("title", "Conversation " + i));
+    }
+    for (int batch = 0; batch < 3; batch++) {
+      JsonArray messages = new JsonArray();
+      for (int i = 0; i < 20; i++) {
+        int n = batch * 20 + i + 1;
+        messages.add(new JsonObject().put("role", n % 2 == 1 ? "user" : "assistant").put("content", "Line " + n));
+      }
+      assertEquals(201, http.post("/v1/conversations/" + longest + "/messages", new JsonObject().put("messages", messages)).statusCode());
+    }
+    signInAs(user);
+    assertEquals(30, conversationTitles().size());
+    click("#more-conversations");
+    waitFor(() -> conversationTitles().size() == 33, "the second page of conversations");
+    assertTrue(browser.findElement(By.id("more-conversations")).getAttribute("hidden") != null);
+    assertEquals("Conversation 0", conversationTitles().get(32));
+
+    click("#conversations a.item[data-id='" + longest + "']");
+    waitFor(() -> messageTexts().size() == 50, "the newest 50 messages");
+    assertEquals("Line 11", messageTexts().get(0));
+    assertEquals("Line 60", messageTexts().get(49));
+    click("#earlier");
+    waitFor(() -> messageTexts().size() == 60, "the earlier messages");
+    List<String> expected = new ArrayList<>();
+    for (int n = 1; n <= 60; n++) {
+      expected.add("Line " + n);
+    }
+    assertEquals(expected, messageTexts());
+    assertTrue(browser.findElement(By.id("earlier")).getAttribute("hidden") != null);
+    assertNoPageErrors();
+  }
+
+  @Test
   @DisplayName("Failures: a provider error is shown (no secret in it) and the question stays; an expired token returns to sign-in")
   void failures() throws Exception {
     String user = user();
@@ -406,6 +446,11 @@ class ChatPageTest {
   @SuppressWarnings("unchecked")
   private static List<String> conversationTitles() {
     return (List<String>) js("return Array.from(document.querySelectorAll('#conversations a.item .item-title'), e => e.innerText);");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> messageTexts() {
+    return (List<String>) js("return Array.from(document.querySelectorAll('#messages .message .content'), e => e.innerText);");
   }
 
   private static String currentConversation() {
