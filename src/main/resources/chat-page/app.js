@@ -129,10 +129,13 @@ async function signIn(token, fromStorage) {
     await loadConversations(true);
   } catch (error) {
     state.token = null;
-    localStorage.removeItem(TOKEN_KEY);
-    showSignIn(error instanceof Problem
-      ? (error.status === 401 ? 'This token was refused: ' + error.message : error.message)
-      : 'Parley could not be reached: ' + error.message);
+    if (error instanceof Problem && error.status === 401) {
+      localStorage.removeItem(TOKEN_KEY);
+      showSignIn('This token was refused: ' + error.message);
+    } else {
+      $('token-input').value = token; // kept: Sign in tries again
+      showSignIn(error instanceof Problem ? error.message : 'Parley could not be reached: ' + error.message);
+    }
     return;
   }
   localStorage.setItem(TOKEN_KEY, token);
@@ -469,7 +472,7 @@ async function send(text) {
   if (model) {
     body.model = model;
   }
-  const userNode = messageNode({ role: 'user', content: text });
+  let userNode = messageNode({ role: 'user', content: text });
   const answerNode = messageNode({ role: 'assistant', model: model || 'assistant', content: '' });
   answerNode.classList.add('streaming');
   $('messages').append(userNode, answerNode);
@@ -493,7 +496,9 @@ async function send(text) {
     await readEvents(response, (name, data) => {
       if (name === 'turn') {
         turn.turnId = data.turn_id;
-        userNode.replaceWith(messageNode(data.user_message));
+        const stored = messageNode(data.user_message);
+        userNode.replaceWith(stored);
+        userNode = stored;
         if (!state.current || state.current.id !== data.conversation_id) {
           state.current = { id: data.conversation_id, title: null, message_count: 1, total_tokens: 0,
             updated_at: new Date().toISOString() };
@@ -520,12 +525,26 @@ async function send(text) {
     if (error.name !== 'AbortError') {
       fail(error);
     }
+    if (!turn.turnId && error instanceof Problem && error.status === 404 && state.current) {
+      // the conversation is gone (deleted on another device): start afresh, keeping the draft
+      state.conversations = state.conversations.filter((c) => c.id !== body.conversation_id);
+      state.turn = null;
+      newChat();
+      showBanner('That conversation was deleted. Send again to start a new one.');
+    }
   } finally {
     state.turn = null;
     setBusy(false);
     if (final) {
-      const done = messageNode(final.message);
-      answerNode.replaceWith(done);
+      answerNode.replaceWith(messageNode(final.message));
+    } else if (!turn.turnId) {
+      // refused before anything was stored: the message goes back into the composer
+      userNode.remove();
+      answerNode.remove();
+      if (!$('message-input').value) {
+        $('message-input').value = text;
+      }
+      renderHeader();
     } else {
       answerNode.classList.remove('streaming');
       answerNode.classList.add('failed');

@@ -361,6 +361,19 @@ class ChatPageTest {
     assertEquals("Is anybody there?", lastStored(user, conversation).getString("content"), "the question is kept");
     assertTrue(browser.findElement(By.id("send")).isEnabled());
 
+    // deleted on another device while open here: refused before anything is stored, the text is kept
+    assertEquals(204, Http.as(server, user).delete("/v1/conversations/" + conversation).statusCode());
+    type("#message-input", "Hello again");
+    click("#send");
+    waitFor(() -> text("#banner").contains("deleted"), "the conversation is gone");
+    assertEquals("New chat", text("#conversation-title"));
+    assertEquals("Hello again", browser.findElement(By.id("message-input")).getAttribute("value"));
+    assertTrue(conversationTitles().isEmpty(), conversationTitles().toString());
+    click("#send");
+    waitFor(() -> lastAnswer().contains("Hello from the fake model."), "the answer in a new conversation");
+    assertFalse(conversation.equals(currentConversation()));
+    assertEquals(List.of("Hello again"), conversationTitles());
+
     click("#signout");
     String shortLived = server.sign(new JsonObject(), new io.vertx.ext.auth.JWTOptions().setSubject(user).setExpiresInSeconds(2));
     type("#token-input", shortLived);
