@@ -243,10 +243,25 @@ public final class ParleyClient {
    */
   public ChatTurn chat(ChatRequest request, Consumer<ChatEvent> onEvent) {
     ObjectNode body = request.toJson().put("stream", true);
-    HttpRequest.Builder builder = request("v1/chat").header("Accept", "text/event-stream")
+    return streamedTurn(request("v1/chat").header("Accept", "text/event-stream")
         .header("Content-Type", "application/json").header("Idempotency-Key", newKey())
-        .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-    HttpResponse<Stream<String>> response = call(builder.build(), HttpResponse.BodyHandlers.ofLines());
+        .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), onEvent);
+  }
+
+  /**
+   * GET /v1/chat/turns/{id}/events: follows a streamed turn again, on any node — after a lost
+   * connection, or from another process. {@code after} is how many of the turn's events were seen
+   * already (0: all of them again); {@code onEvent} gets the rest, then the turn is returned. A turn
+   * whose log is no longer kept (no Redis, or expired) is {@link ParleyException.Gone}, with the
+   * answer as stored.
+   */
+  public ChatTurn followTurn(UUID turnId, long after, Consumer<ChatEvent> onEvent) {
+    return streamedTurn(request("v1/chat/turns/" + turnId + "/events?after=" + after)
+        .header("Accept", "text/event-stream").GET().build(), onEvent);
+  }
+
+  private ChatTurn streamedTurn(HttpRequest request, Consumer<ChatEvent> onEvent) {
+    HttpResponse<Stream<String>> response = call(request, HttpResponse.BodyHandlers.ofLines());
     if (response.statusCode() != 200) {
       String text = String.join("\n", (Iterable<String>) response.body()::iterator);
       throw problem(response.statusCode(), text, response.headers().firstValue("Retry-After").orElse(null));
@@ -470,6 +485,13 @@ public final class ParleyClient {
       } catch (NumberFormatException ignored) {
         seconds = -1;
       }
+    }
+    if (status == 410) {
+      JsonNode stored = json.path("message");
+      return new ParleyException.Gone(json.path("type").asText(null), json.path("title").asText(null),
+          json.path("detail").asText(null), json.hasNonNull("conversation_id")
+              ? UUID.fromString(json.get("conversation_id").asText()) : null,
+          stored.isObject() ? as(stored, Message.class) : null);
     }
     return ParleyException.of(status, json.path("type").asText(null), json.path("title").asText(null),
         json.path("detail").asText(null), errors, seconds);

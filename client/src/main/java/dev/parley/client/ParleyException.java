@@ -1,6 +1,7 @@
 package dev.parley.client;
 
 import java.util.List;
+import java.util.UUID;
 
 /**
  * A problem Parley answered (RFC 9457): its HTTP status, type, title, detail and, for invalid
@@ -82,6 +83,31 @@ public class ParleyException extends RuntimeException {
   public static final class Conflict extends ParleyException {
     public Conflict(int status, String type, String title, String detail, List<FieldError> errors, long retryAfter) {
       super(status, type, title, detail, errors, retryAfter);
+    }
+  }
+
+  /**
+   * 410: a streamed turn no longer followed (no turn log is kept: no Redis, or expired); what it
+   * stored is here instead.
+   */
+  public static final class Gone extends ParleyException {
+    private final UUID conversationId;
+    private final Model.Message storedAnswer;
+
+    public Gone(String type, String title, String detail, UUID conversationId, Model.Message storedAnswer) {
+      super(410, type, title, detail, null, -1);
+      this.conversationId = conversationId;
+      this.storedAnswer = storedAnswer;
+    }
+
+    /** The turn's conversation, or null. */
+    public UUID conversationId() {
+      return conversationId;
+    }
+
+    /** The turn's answer as stored (complete, or interrupted), or null when none is stored yet. */
+    public Model.Message storedAnswer() {
+      return storedAnswer;
     }
   }
 

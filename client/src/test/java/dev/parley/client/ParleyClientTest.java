@@ -7,6 +7,7 @@ import dev.parley.client.Model.Message;
 import dev.parley.client.Model.NewMessage;
 import dev.parley.client.Model.ToolResult;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -117,6 +118,12 @@ class ParleyClientTest {
     events.stream().filter(e -> e instanceof ChatEvent.Delta).forEach(e -> text.append(((ChatEvent.Delta) e).content()));
     assertEquals(streamed.message().content(), text.toString());
     assertTrue(events.get(events.size() - 1) instanceof ChatEvent.Answered);
+    // This server keeps no turn log (no Redis): following the turn again gives what it stored.
+    UUID turnId = ((ChatEvent.Started) events.get(0)).turnId();
+    ParleyException.Gone gone = assertThrows(ParleyException.Gone.class, () -> bob.followTurn(turnId, 0, e -> { }));
+    assertEquals(streamed.message().id(), gone.storedAnswer().id());
+    assertEquals(streamed.message().content(), gone.storedAnswer().content());
+    assertEquals(turn.conversationId(), gone.conversationId());
 
     Map<String, Object> weather = Map.of("name", "get_weather", "parameters",
         Map.of("type", "object", "properties", Map.of("city", Map.of("type", "string"))));
@@ -133,6 +140,30 @@ class ParleyClientTest {
 
     assertTrue(bob.context(turn.conversationId(), "next").messagesIncluded() > 0);
     assertTrue(bob.models().stream().anyMatch(m -> m.id().equals("placeholder")));
+  }
+
+  @Test
+  @DisplayName("A streamed turn followed again (a server with Redis keeps its log): the events after those seen, then the same turn")
+  void followTurnAgain() throws Exception {
+    String redis = System.getenv("PARLEY_TEST_REDIS_URL");
+    Assumptions.assumeTrue(redis != null && !redis.isBlank(), "PARLEY_TEST_REDIS_URL names the Redis to use");
+    try (ParleyServerProcess withRedis = ParleyServerProcess.start(Map.of("PARLEY_REDIS_URL", redis))) {
+      ParleyClient carol = withRedis.client("carol-" + UUID.randomUUID());
+      List<ChatEvent> events = new ArrayList<>();
+      ChatTurn streamed = carol.chat(ChatRequest.builder().message("Tell me a story").build(), events::add);
+      UUID turnId = ((ChatEvent.Started) events.get(0)).turnId();
+      assertTrue(events.size() > 3, events.toString());
+
+      List<ChatEvent> rest = new ArrayList<>();
+      ChatTurn again = carol.followTurn(turnId, 2, rest::add);
+      assertEquals(events.subList(2, events.size()), rest, "the events after the first two, as they were");
+      assertEquals(streamed.message().id(), again.message().id());
+      List<ChatEvent> all = new ArrayList<>();
+      carol.followTurn(turnId, 0, all::add);
+      assertEquals(events, all);
+      assertThrows(ParleyException.NotFound.class, () -> withRedis.client("dave-" + UUID.randomUUID())
+          .followTurn(turnId, 0, e -> { }), "another user's turn");
+    }
   }
 
   @Test

@@ -29,7 +29,7 @@ public final class ParleyServerProcess implements AutoCloseable {
   private final Process process;
   private final URI base;
 
-  private ParleyServerProcess() throws Exception {
+  private ParleyServerProcess(Map<String, String> extra) throws Exception {
     jar = Path.of(System.getProperty("parley.jar", "../target/parley.jar")).toAbsolutePath();
     if (!Files.exists(jar)) {
       throw new IllegalStateException("the server jar is built first: " + jar);
@@ -40,6 +40,7 @@ public final class ParleyServerProcess implements AutoCloseable {
         "PARLEY_HTTP_HOST", "127.0.0.1", "PARLEY_PG_EMBEDDED_PORT", Integer.toString(freePort()),
         "PARLEY_MANAGEMENT_PORT", Integer.toString(freePort()), "PARLEY_JWT_HS256_SECRET", SECRET,
         "PARLEY_HTTP_SHUTDOWN_DELAY_MS", "0"));
+    env.putAll(extra);
     ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", jar.toString())
         .redirectErrorStream(true).redirectOutput(dataDir.resolve("server.log").toFile());
     builder.environment().putAll(env);
@@ -66,7 +67,12 @@ public final class ParleyServerProcess implements AutoCloseable {
   }
 
   public static ParleyServerProcess start() throws Exception {
-    return new ParleyServerProcess();
+    return new ParleyServerProcess(Map.of());
+  }
+
+  /** The same with more settings (PARLEY_* variables). */
+  public static ParleyServerProcess start(Map<String, String> extra) throws Exception {
+    return new ParleyServerProcess(extra);
   }
 
   public URI uri() {
