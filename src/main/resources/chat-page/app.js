@@ -423,7 +423,7 @@ function scrollToEnd() {
 
 // ---- a chat turn, streamed --------------------------------------------------------------------
 
-/** Reads Server-Sent Events from a fetch response, calling onEvent(name, data) for each. */
+/** Reads Server-Sent Events from a fetch response, calling onEvent(name, data, id) for each. */
 async function readEvents(response, onEvent) {
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
@@ -438,6 +438,7 @@ async function readEvents(response, onEvent) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
       let name = 'message';
+      let id = null;
       const data = [];
       for (const line of block.split(/\r?\n/)) {
         if (line.startsWith(':')) {
@@ -448,12 +449,14 @@ async function readEvents(response, onEvent) {
         const text = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
         if (field === 'event') {
           name = text;
+        } else if (field === 'id') {
+          id = text;
         } else if (field === 'data') {
           data.push(text);
         }
       }
       if (data.length) {
-        onEvent(name, JSON.parse(data.join('\n')));
+        onEvent(name, JSON.parse(data.join('\n')), id);
       }
     }
   }
@@ -477,50 +480,65 @@ async function send(text) {
   answerNode.classList.add('streaming');
   $('messages').append(userNode, answerNode);
   $('message-input').value = '';
-  const turn = { controller: new AbortController(), turnId: null, stopRequested: false };
+  // lastEvent: the n of the last event (ids are <turn id>:<n>), to pick the turn up again after it
+  const turn = { controller: new AbortController(), turnId: null, stopRequested: false, lastEvent: 0, final: null };
   state.turn = turn;
   setBusy(true);
   scrollToEnd();
   const content = answerNode.querySelector('.content');
-  let final = null;
-  try {
-    const response = await fetch('/v1/chat', {
-      method: 'POST',
-      headers: { Authorization: 'Bearer ' + state.token, 'Content-Type': 'application/json', 'Idempotency-Key': uuid() },
-      body: JSON.stringify(body),
-      signal: turn.controller.signal,
-    });
-    if (!response.ok) {
-      throw await problemOf(response);
+  const onEvent = (name, data, id) => {
+    const n = id ? Number(id.slice(id.lastIndexOf(':') + 1)) : NaN;
+    if (Number.isInteger(n)) {
+      turn.lastEvent = n;
     }
-    await readEvents(response, (name, data) => {
-      if (name === 'turn') {
-        turn.turnId = data.turn_id;
-        const stored = messageNode(data.user_message);
-        userNode.replaceWith(stored);
-        userNode = stored;
-        if (!state.current || state.current.id !== data.conversation_id) {
-          state.current = { id: data.conversation_id, title: null, message_count: 1, total_tokens: 0,
-            updated_at: new Date().toISOString() };
-          history.replaceState(null, '', '#c=' + data.conversation_id);
-          bumpCurrent();
-          renderHeader();
-        }
-        if (turn.stopRequested) {
-          stopTurn();
-        }
-      } else if (name === 'delta') {
-        const follow = atEnd(); // a reader who scrolled up is left where they are
-        content.textContent += data.content;
-        if (follow) {
-          scrollToEnd();
-        }
-      } else if (name === 'message') {
-        final = data;
-      } else if (name === 'error') {
-        throw new Problem(data.status || 500, data);
+    if (name === 'turn') {
+      turn.turnId = data.turn_id;
+      const stored = messageNode(data.user_message);
+      userNode.replaceWith(stored);
+      userNode = stored;
+      if (!state.current || state.current.id !== data.conversation_id) {
+        state.current = { id: data.conversation_id, title: null, message_count: 1, total_tokens: 0,
+          updated_at: new Date().toISOString() };
+        history.replaceState(null, '', '#c=' + data.conversation_id);
+        bumpCurrent();
+        renderHeader();
       }
-    });
+      if (turn.stopRequested) {
+        stopTurn();
+      }
+    } else if (name === 'delta') {
+      const follow = atEnd(); // a reader who scrolled up is left where they are
+      content.textContent += data.content;
+      if (follow) {
+        scrollToEnd();
+      }
+    } else if (name === 'message') {
+      turn.final = data;
+    } else if (name === 'error') {
+      throw new Problem(data.status || 500, data);
+    }
+  };
+  try {
+    try {
+      const response = await fetch('/v1/chat', {
+        method: 'POST',
+        headers: { Authorization: 'Bearer ' + state.token, 'Content-Type': 'application/json', 'Idempotency-Key': uuid() },
+        body: JSON.stringify(body),
+        signal: turn.controller.signal,
+      });
+      if (!response.ok) {
+        throw await problemOf(response);
+      }
+      await readEvents(response, onEvent);
+    } catch (error) {
+      if (!turn.turnId || error instanceof Problem || error.name === 'AbortError') {
+        throw error;
+      }
+      // the connection broke after the turn started: it goes on (or was stored) on the server
+    }
+    if (!turn.final) {
+      await followAgain(turn, onEvent);
+    }
   } catch (error) {
     if (error.name !== 'AbortError') {
       fail(error);
@@ -535,8 +553,8 @@ async function send(text) {
   } finally {
     state.turn = null;
     setBusy(false);
-    if (final) {
-      answerNode.replaceWith(messageNode(final.message));
+    if (turn.final && turn.final.message) {
+      answerNode.replaceWith(messageNode(turn.final.message));
     } else if (!turn.turnId) {
       // refused before anything was stored: the message goes back into the composer
       userNode.remove();
@@ -550,6 +568,39 @@ async function send(text) {
       answerNode.classList.add('failed');
     }
     await refreshCurrent();
+  }
+}
+
+/**
+ * Picks a streamed turn up again after a broken connection: the events after the last one seen,
+ * from whichever node has them (the turn log needs Redis). Without a log (410) the answer as
+ * stored ends the turn.
+ */
+async function followAgain(turn, onEvent) {
+  for (let attempt = 1; attempt <= 5 && !turn.final; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    try {
+      const response = await fetch('/v1/chat/turns/' + turn.turnId + '/events?after=' + turn.lastEvent, {
+        headers: { Authorization: 'Bearer ' + state.token, Accept: 'text/event-stream' },
+        signal: turn.controller.signal,
+      });
+      if (!response.ok) {
+        throw await problemOf(response);
+      }
+      await readEvents(response, onEvent);
+    } catch (error) {
+      if (error instanceof Problem && error.status === 410) {
+        turn.final = { message: error.problem.message };
+        return;
+      }
+      if (error instanceof Problem || error.name === 'AbortError') {
+        throw error;
+      }
+      // the network again: another try
+    }
+  }
+  if (!turn.final) {
+    throw new Error('the connection was lost during the answer');
   }
 }
 

@@ -2,9 +2,11 @@ package dev.parley.http;
 
 import dev.parley.support.ChatFixtures;
 import dev.parley.support.FakeProvider;
+import dev.parley.support.FaultyProxy;
 import dev.parley.support.Http;
 import dev.parley.support.RawHttp;
 import dev.parley.support.TestServer;
+import dev.parley.support.TestServices;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -66,7 +68,7 @@ class ChatPageTest {
         "no chromium and chromedriver on this machine (.ci/run installs them)");
     fake = new FakeProvider();
     server = TestServer.start(ChatFixtures.env(fake, Map.of("PARLEY_LLM_TOTAL_TIMEOUT_MS", "60000",
-        "PARLEY_JWT_LEEWAY_SECONDS", "0")));
+        "PARLEY_JWT_LEEWAY_SECONDS", "0", "PARLEY_REDIS_URL", TestServices.redisUrl())));
     base = "http://127.0.0.1:" + server.port() + "/";
     ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium").addArguments("--headless=new",
         "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
@@ -175,6 +177,63 @@ class ChatPageTest {
     assertEquals(answer.getString("content").strip(), lastAnswer().strip(), "the page shows what was stored");
     screenshot("chat-streamed.png");
     assertNoPageErrors();
+  }
+
+  @Test
+  @DisplayName("A connection lost mid-answer: the page follows the turn again after the last event it saw, and the answer arrives whole, once")
+  void connectionLost() {
+    String user = user();
+    List<String> pieces = pieces(30);
+    fake.then(call -> call.reply(pieces, 100, -1));
+    loseConnectionMidAnswer(server, user);
+    assertEquals(String.join("", pieces).strip(), lastAnswer().strip());
+    assertEquals("", text("#banner"));
+    JsonObject stored = lastStored(user, currentConversation());
+    assertEquals(String.join("", pieces), stored.getString("content"));
+    assertEquals("complete", stored.getString("status"));
+    assertEquals(1, fake.chatCalls().size(), "one model call: the turn went on, none started again");
+    assertNoPageErrors();
+  }
+
+  @Test
+  @DisplayName("A connection lost mid-answer on a node without Redis (the turn ends there): the page shows the answer as stored")
+  void connectionLostWithoutTurnLog() {
+    String user = user();
+    List<String> pieces = pieces(30);
+    fake.then(call -> call.reply(pieces, 100, -1));
+    try (TestServer plain = TestServer.start(ChatFixtures.env(fake, Map.of("PARLEY_LLM_TOTAL_TIMEOUT_MS", "60000")))) {
+      loseConnectionMidAnswer(plain, user);
+      JsonObject stored = Http.as(plain, user).get("/v1/conversations/" + currentConversation()
+          + "/messages?order=desc&limit=1").bodyAsJsonObject().getJsonArray("data").getJsonObject(0);
+      assertEquals("interrupted", stored.getString("status"));
+      assertTrue(stored.getString("content").startsWith("part0 part1 part2 "), stored.getString("content"));
+      assertEquals(stored.getString("content").strip(), lastAnswer().strip(), "the page shows what was stored");
+      assertEquals("stopped", text("#messages .message.assistant:last-child .badge"));
+      assertEquals("", text("#banner"));
+      assertNoPageErrors();
+    }
+  }
+
+  /** Signs in through a proxy to {@code node}, sends a message and breaks every connection once the answer started. */
+  private void loseConnectionMidAnswer(TestServer node, String user) {
+    try (FaultyProxy proxy = new FaultyProxy("127.0.0.1", node.port())) {
+      browser.get("http://127.0.0.1:" + proxy.port() + "/");
+      signInAs(user);
+      type("#message-input", "Count for me");
+      click("#send");
+      waitFor(() -> lastAnswer().contains("part2 "), "the answer to start");
+      proxy.mode(FaultyProxy.Mode.DROP);
+      proxy.mode(FaultyProxy.Mode.PASS);
+      waitFor(() -> browser.findElements(By.cssSelector("#messages .message.streaming")).isEmpty(), "the end of the turn");
+    }
+  }
+
+  private static List<String> pieces(int n) {
+    List<String> pieces = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      pieces.add("part" + i + " ");
+    }
+    return pieces;
   }
 
   @Test
