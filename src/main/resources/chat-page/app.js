@@ -14,7 +14,7 @@ const state = {
   nextAfter: null,
   current: null,        // the open conversation (as the API returns it), null for a new chat
   oldestId: null,       // the oldest message shown, for "Show earlier messages"
-  turn: null,           // the streamed turn in progress: {controller, turnId, stopRequested}
+  turn: null,           // the streamed turn in progress (see send)
   searchTimer: null,
   searchSeq: 0,
 };
@@ -50,12 +50,14 @@ async function problemOf(response) {
   return new Problem(response.status, body);
 }
 
-async function request(method, path, body, extraHeaders) {
+/** One call with the user's token; an answer other than 2xx is thrown as its Problem. */
+async function request(method, path, body, extraHeaders, signal) {
   const headers = { Authorization: 'Bearer ' + state.token, ...(extraHeaders || {}) };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
   }
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(path, { method, headers, signal,
+    body: body === undefined ? undefined : JSON.stringify(body) });
   if (!response.ok) {
     throw await problemOf(response);
   }
@@ -253,7 +255,7 @@ async function search(query) {
       item.href = '#c=' + hit.conversation_id;
       item.dataset.id = hit.conversation_id;
       item.dataset.message = hit.message_id;
-      item.append(el('span', 'item-title', hit.conversation_title || 'Untitled conversation'),
+      item.append(el('span', 'item-title', titleOf({ title: hit.conversation_title })),
         snippetNode(hit.snippet), el('span', 'item-meta', hit.role + ' · ' + when(hit.created_at)));
       results.append(item);
     }
@@ -520,15 +522,7 @@ async function send(text) {
   };
   try {
     try {
-      const response = await fetch('/v1/chat', {
-        method: 'POST',
-        headers: { Authorization: 'Bearer ' + state.token, 'Content-Type': 'application/json', 'Idempotency-Key': uuid() },
-        body: JSON.stringify(body),
-        signal: turn.controller.signal,
-      });
-      if (!response.ok) {
-        throw await problemOf(response);
-      }
+      const response = await request('POST', '/v1/chat', body, { 'Idempotency-Key': uuid() }, turn.controller.signal);
       await readEvents(response, onEvent);
     } catch (error) {
       if (!turn.turnId || error instanceof Problem || error.name === 'AbortError') {
@@ -580,13 +574,8 @@ async function followAgain(turn, onEvent) {
   for (let attempt = 1; attempt <= 5 && !turn.final; attempt++) {
     await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     try {
-      const response = await fetch('/v1/chat/turns/' + turn.turnId + '/events?after=' + turn.lastEvent, {
-        headers: { Authorization: 'Bearer ' + state.token, Accept: 'text/event-stream' },
-        signal: turn.controller.signal,
-      });
-      if (!response.ok) {
-        throw await problemOf(response);
-      }
+      const response = await request('GET', '/v1/chat/turns/' + turn.turnId + '/events?after=' + turn.lastEvent,
+        undefined, { Accept: 'text/event-stream' }, turn.controller.signal);
       await readEvents(response, onEvent);
     } catch (error) {
       if (error instanceof Problem && error.status === 410) {
