@@ -50,6 +50,8 @@ final class ChatTurn {
   private final TurnLeases leases;
   private final Streaming streaming;
   private final UUID attempt = UUID.randomUUID();
+  /** A streamed regenerate's turn id, and the id its answer is stored with. */
+  private final UUID regenerateId = UUID.randomUUID();
   private TurnRelay relay;
   private String conversationId;
   private JsonObject userMessage;
@@ -271,16 +273,23 @@ final class ChatTurn {
   }
 
   /**
-   * A streamed turn gets its id once its user message is stored (the turn id is that message's
-   * id) and announces it to the caller as its first event; its deltas pass through the relay.
+   * A streamed turn gets its id once its user message is stored and announces it to the caller as
+   * its first event; its deltas pass through the relay.
    */
   private Future<Void> startRelay() {
     if (streamAddress == null) {
       return Future.succeededFuture();
     }
-    relay = new TurnRelay(streaming.vertx(), streaming.log(), UUID.fromString(userMessage.getString("id")), bus.owner(),
-        streamAddress, streaming.stallMs());
+    relay = new TurnRelay(streaming.vertx(), streaming.log(), turnId(), bus.owner(), streamAddress, streaming.stallMs());
     return relay.start(conversationId, userMessage);
+  }
+
+  /**
+   * The turn's id: its user message's id; a regenerate, which stores no input of its own, gets the id
+   * its answer will be stored with (the user message is then the parent, answered again and again).
+   */
+  private UUID turnId() {
+    return prepared.input().isEmpty() ? regenerateId : UUID.fromString(userMessage.getString("id"));
   }
 
   /** What the model answered, and the plan it answered (tighter than the first after a "context too long"). */
@@ -366,6 +375,9 @@ final class ChatTurn {
     JsonObject response = answer.response().put("user_message", userMessage);
     JsonObject append = new JsonObject().put("conversation_id", conversationId)
         .put("messages", new JsonArray().add(answer.assistant()));
+    if (relay != null && prepared.input().isEmpty()) {
+      append.put("answer_id", regenerateId.toString());
+    }
     if (!answer.failedMidStream()) {
       // The key is completed with this response in the answer's own transaction.
       append.put("turn_response", response);

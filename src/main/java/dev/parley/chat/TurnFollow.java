@@ -166,9 +166,12 @@ final class TurnFollow {
             return turns.append(turn, bus.owner(), List.of(new TurnLog.Event(last + 1, "error", problem.toJson())));
           }
           JsonObject answer = new JsonObject().put("role", "assistant").put("content", partial).put("status", "interrupted");
-          return bus.request(InternalAddresses.TURN_APPEND, new JsonObject()
-                  .put("conversation_id", started.getString("conversation_id"))
-                  .put("messages", new JsonArray().add(answer)))
+          JsonObject append = new JsonObject().put("conversation_id", started.getString("conversation_id"))
+              .put("messages", new JsonArray().add(answer));
+          if (!turn.toString().equals(started.getJsonObject("user_message").getString("id"))) {
+            append.put("answer_id", turn.toString()); // a regenerate's answer carries its turn's id
+          }
+          return bus.request(InternalAddresses.TURN_APPEND, append)
               .compose(stored -> {
                 JsonObject end = new JsonObject().put("conversation_id", started.getString("conversation_id"))
                     .put("user_message", started.getJsonObject("user_message"))

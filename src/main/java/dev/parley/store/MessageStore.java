@@ -40,6 +40,11 @@ final class MessageStore {
    * updated_at change in the same transaction. Answers {conversation, messages}.
    */
   Future<JsonObject> append(SqlConnection tx, String owner, UUID conversationId, List<NewMessage> messages) {
+    return append(tx, owner, conversationId, messages, null);
+  }
+
+  /** The same, the last message with the id {@code lastId} (null: a new one). */
+  Future<JsonObject> append(SqlConnection tx, String owner, UUID conversationId, List<NewMessage> messages, UUID lastId) {
     Tuple reserve = Tuple.of(conversationId, owner, messages.size(), tokens(messages), Titles.fromMessages(messages));
     return tx.preparedQuery(SqlQueries.reserveSeqs()).execute(reserve).compose(reserved -> {
       if (reserved.size() == 0) {
@@ -50,7 +55,8 @@ final class MessageStore {
       List<Tuple> batch = new ArrayList<>(messages.size());
       for (int i = 0; i < messages.size(); i++) {
         // Appends grow the conversation's current branch.
-        batch.add(row(conversationId, firstSeq + i, messages.get(i), row.getInteger("current_branch")));
+        UUID id = i == messages.size() - 1 && lastId != null ? lastId : UUID.randomUUID();
+        batch.add(row(conversationId, firstSeq + i, messages.get(i), row.getInteger("current_branch"), id));
       }
       JsonObject conversation = Rows.conversation(row);
       return tx.preparedQuery(SqlQueries.insertMessage()).executeBatch(batch)
@@ -60,7 +66,12 @@ final class MessageStore {
 
   /** The insertMessage parameters of one message, on {@code branch}. */
   static Tuple row(UUID conversationId, long seq, NewMessage m, int branch) {
-    return Tuple.from(new Object[] {conversationId, seq, UUID.randomUUID(), m.role().wire(), m.content(),
+    return row(conversationId, seq, m, branch, UUID.randomUUID());
+  }
+
+  /** The same with the message's {@code id}. */
+  static Tuple row(UUID conversationId, long seq, NewMessage m, int branch, UUID id) {
+    return Tuple.from(new Object[] {conversationId, seq, id, m.role().wire(), m.content(),
         m.tokenCount(), m.model(), m.sources(), m.metadata(), m.toolCalls(), m.status().wire(), m.selectedText(),
         m.toolCallId(), branch});
   }

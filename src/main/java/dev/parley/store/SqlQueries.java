@@ -47,12 +47,18 @@ final class SqlQueries {
 
   /**
    * The first assistant message after seq $2 on conversation $1's current path: a turn's answer
-   * (for a regenerate, whose turn is its parent's, the new answer: the old one has left the path).
+   * (after a regenerate, the new answer: the old one has left the path).
    */
   static String answerAfter() {
     return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND seq > $2 AND role = 'assistant' "
         + "AND deleted_at IS NULL AND NOT off_path "
         + "ORDER BY seq LIMIT 1";
+  }
+
+  /** The message branch $2 of conversation $1 starts after (the parent a regenerate answered). */
+  static String branchStart() {
+    return "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL AND seq = "
+        + "(SELECT b.fork_seq FROM conversation_branches b WHERE b.conversation_id = $1 AND b.branch = $2)";
   }
 
   /** A follow's view of a conversation: its last seq and what a follower sees of it. */

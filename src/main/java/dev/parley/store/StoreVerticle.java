@@ -399,6 +399,8 @@ public final class StoreVerticle extends VerticleBase {
     String key = r.header(BusHeaders.IDEMPOTENCY_KEY);
     UUID attempt = key == null ? null : Ids.member(r.header(BusHeaders.TURN_ATTEMPT), "turn-attempt");
     List<NewMessage> batch = rules.answerMessages(r.body().getValue("messages"), "/messages");
+    // A regenerate's answer is stored under its turn's id (the turn has no input message of its own).
+    UUID answerId = r.body().getValue("answer_id") == null ? null : Ids.member(r.body().getValue("answer_id"), "answer_id");
     JsonObject turnResponse = r.body().getJsonObject("turn_response");
     JsonObject turnFailure = r.body().getJsonObject("turn_failure");
     Committed committed = new Committed();
@@ -406,7 +408,7 @@ public final class StoreVerticle extends VerticleBase {
             ? conversations.insert(tx, conversationId, owner, null, new JsonObject()).mapEmpty()
             : Future.succeededFuture())
         .compose(v -> ToolResults.checkPending(tx, conversationId, create, counted))
-        .compose(v -> messages.append(tx, owner, conversationId, counted))
+        .compose(v -> messages.append(tx, owner, conversationId, counted, answerId))
         .map(committed::hold)
         .compose(appended -> {
           JsonArray stored = appended.getJsonArray("messages");
@@ -450,14 +452,25 @@ public final class StoreVerticle extends VerticleBase {
         .orElse(Future.succeededFuture(reply));
   }
 
-  /** A turn's user message (the turn id is its id) and the answer stored after it, if any; 404 if not the owner's. */
+  /**
+   * A turn's user message and the answer stored after it, if any; 404 if not the owner's. The turn
+   * id is its user message's id, or for a regenerate its answer's id (the answer's user message is
+   * then the message its branch starts after).
+   */
   private Future<Reply> turnAnswer(String owner, UUID turn) {
-    return pool.preparedQuery(SqlQueries.ownedMessage()).execute(Tuple.of(turn, owner)).compose(users -> {
-      if (users.size() == 0) {
+    return pool.preparedQuery(SqlQueries.ownedMessage()).execute(Tuple.of(turn, owner)).compose(found -> {
+      if (found.size() == 0) {
         return Future.failedFuture(Problem.notFound("The turn"));
       }
-      JsonObject user = Rows.message(users.iterator().next());
-      UUID conversation = UUID.fromString(user.getString("conversation_id"));
+      JsonObject message = Rows.message(found.iterator().next());
+      UUID conversation = UUID.fromString(message.getString("conversation_id"));
+      if ("assistant".equals(message.getString("role"))) {
+        return pool.preparedQuery(SqlQueries.branchStart()).execute(Tuple.of(conversation, message.getInteger("branch")))
+            .map(starts -> Reply.ok(new JsonObject().put("conversation_id", conversation.toString())
+                .put("user_message", starts.size() == 0 ? null : Rows.message(starts.iterator().next()))
+                .put("message", message)));
+      }
+      JsonObject user = message;
       return pool.preparedQuery(SqlQueries.answerAfter()).execute(Tuple.of(conversation, user.getLong("seq")))
           .map(answers -> Reply.ok(new JsonObject().put("conversation_id", conversation.toString()).put("user_message", user)
               .put("message", answers.size() == 0 ? null : Rows.message(answers.iterator().next()))));

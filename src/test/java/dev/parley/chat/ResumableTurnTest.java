@@ -24,6 +24,7 @@ import java.util.Map;
 
 import static dev.parley.support.TestServer.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -232,5 +233,55 @@ class ResumableTurnTest {
     assertEquals(turn, problem.getJsonObject("user_message").getString("id"));
     assertEquals("interrupted", problem.getJsonObject("message").getString("status"));
     assertTrue(problem.getJsonObject("message").getString("content").startsWith(Sse.deltas(first)));
+  }
+
+  @Test
+  @DisplayName("Regenerating one message twice within the log's keep time: both answers are stored, and following the turn gives the newest")
+  void regenerateTwice() {
+    fake.then(call -> call.reply("A1"));
+    JsonObject first = Http.as(a, "rosa").post("/v1/chat", new JsonObject().put("message", "Q1")).bodyAsJsonObject();
+    String conversation = first.getString("conversation_id");
+    String question = first.getJsonObject("user_message").getString("id");
+    List<String> turns = new ArrayList<>();
+    for (String answer : new String[] {"A1 again", "A1 once more"}) {
+      fake.then(call -> call.reply(List.of(answer), 0, -1));
+      JsonObject regenerate = new JsonObject().put("conversation_id", conversation).put("parent_id", question)
+          .put("stream", true);
+      try (SseFollower stream = SseFollower.post(chat(a), a.bearer("rosa"), null, regenerate)) {
+        assertEquals(200, stream.status());
+        List<Sse.Event> events = readToEnd(stream);
+        assertEquals("message", events.get(events.size() - 1).name(), events.toString());
+        assertEquals(answer, events.get(events.size() - 1).data().getJsonObject("message").getString("content"));
+        turns.add(events.get(0).data().getString("turn_id"));
+      }
+    }
+    JsonArray history = Http.as(a, "rosa").get("/v1/conversations/" + conversation + "/messages").bodyAsJsonObject()
+        .getJsonArray("data");
+    assertEquals("A1 once more", history.getJsonObject(history.size() - 1).getString("content"));
+    try (SseFollower again = SseFollower.open("http://127.0.0.1:" + a.port() + "/v1/chat/turns/" + turns.get(1) + "/events",
+        a.bearer("rosa"), null)) {
+      assertEquals(200, again.status());
+      List<Sse.Event> events = readToEnd(again);
+      assertEquals("A1 once more", Sse.deltas(events), "the second regenerate's events, not the first's");
+      assertEquals("A1 once more", events.get(events.size() - 1).data().getJsonObject("message").getString("content"));
+    }
+    assertFalse(turns.get(0).equals(turns.get(1)), "each regenerate is a turn of its own");
+    assertFalse(turns.contains(question));
+
+    // Without a turn log, following a regenerate's turn gives its own answer, and the message it answered.
+    fake.then(call -> call.reply("B1"));
+    JsonObject plain = Http.as(noRedis, "rosa").post("/v1/chat", new JsonObject().put("message", "Q2")).bodyAsJsonObject();
+    fake.then(call -> call.reply(List.of("B1 again"), 0, -1));
+    String turn;
+    try (SseFollower stream = SseFollower.post(chat(noRedis), noRedis.bearer("rosa"), null, new JsonObject()
+        .put("conversation_id", plain.getString("conversation_id"))
+        .put("parent_id", plain.getJsonObject("user_message").getString("id")).put("stream", true))) {
+      turn = readToEnd(stream).get(0).data().getString("turn_id");
+    }
+    JsonObject gone = Http.as(noRedis, "rosa").get("/v1/chat/turns/" + turn + "/events").bodyAsJsonObject();
+    assertEquals(410, gone.getInteger("status"), gone.encode());
+    assertEquals("B1 again", gone.getJsonObject("message").getString("content"));
+    assertEquals(turn, gone.getJsonObject("message").getString("id"));
+    assertEquals("Q2", gone.getJsonObject("user_message").getString("content"));
   }
 }

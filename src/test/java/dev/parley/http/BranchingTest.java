@@ -103,7 +103,7 @@ class BranchingTest {
     assertEquals(2, again.getJsonObject("message").getInteger("branch"));
     assertEquals(List.of("Q1", "A1", "Q2 edited", "A2 regenerated"), history(alice, conversation, ""));
     assertEquals(List.of("A2 regenerated", "Q2 edited"), history(alice, conversation, "&order=desc&limit=2").subList(0, 2));
-    // A regenerate's turn is its parent's: following it again finds the new answer, not the old one.
+    // Following the edit's turn again finds the answer now after its question: the regenerated one.
     HttpResponse<Buffer> followed = alice.get("/v1/chat/turns/" + q2b.getString("id") + "/events");
     assertEquals(410, followed.statusCode(), followed.bodyAsString());
     assertEquals("A2 regenerated", followed.bodyAsJsonObject().getJsonObject("message").getString("content"));
