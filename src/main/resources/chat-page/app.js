@@ -3,6 +3,7 @@
 'use strict';
 
 const TOKEN_KEY = 'parley.token';
+const GUEST_KEY = 'parley.guest'; // a guest's token, kept until a signed-in user claims its conversations
 const PAGE = 30;
 const HISTORY_PAGE = 50;
 
@@ -98,19 +99,26 @@ function when(iso) {
     : date.toLocaleDateString([], { month: 'short', day: 'numeric' });
 }
 
-function userOf(token) {
+/** The token's claims (not verified here: the server does that), or {}. */
+function claimsOf(token) {
   try {
     const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
     const bytes = Uint8Array.from(atob(payload), (c) => c.charCodeAt(0));
-    return JSON.parse(new TextDecoder().decode(bytes)).sub || '';
+    return JSON.parse(new TextDecoder().decode(bytes)) || {};
   } catch (e) {
-    return '';
+    return {};
   }
 }
 
-function showBanner(message) {
+function isGuest(token) {
+  return claimsOf(token).anonymous === true;
+}
+
+/** An error (red), or with notice true a piece of news. */
+function showBanner(message, notice) {
   const banner = $('banner');
   banner.textContent = message;
+  banner.classList.toggle('notice', !!notice);
   banner.hidden = !message;
 }
 
@@ -143,7 +151,9 @@ async function signIn(token, fromStorage) {
   localStorage.setItem(TOKEN_KEY, token);
   $('signin').hidden = true;
   $('app').hidden = false;
-  $('who').textContent = userOf(token);
+  const guest = isGuest(token);
+  $('who').textContent = guest ? 'Guest' : claimsOf(token).sub || '';
+  $('signout').textContent = guest ? 'Sign in' : 'Sign out';
   loadModels();
   const wanted = conversationInHash();
   if (wanted) {
@@ -153,6 +163,52 @@ async function signIn(token, fromStorage) {
   }
   if (!fromStorage) {
     $('message-input').focus();
+  }
+  if (!guest) {
+    claimGuest();
+  }
+}
+
+/** A guest token kept from before: a new one only when there is none, so the guest's conversations stay. */
+async function signInAsGuest() {
+  let token = localStorage.getItem(GUEST_KEY);
+  if (!token) {
+    try {
+      const response = await fetch('/v1/auth/anonymous', { method: 'POST' });
+      if (!response.ok) {
+        throw await problemOf(response);
+      }
+      token = (await response.json()).token;
+      localStorage.setItem(GUEST_KEY, token);
+    } catch (error) {
+      showSignIn(error instanceof Problem ? error.message : 'Parley could not be reached: ' + error.message);
+      return;
+    }
+  }
+  signIn(token, false);
+}
+
+/** Moves what this browser wrote as a guest to the signed-in user (POST /v1/users/me/claim). */
+async function claimGuest() {
+  const guest = localStorage.getItem(GUEST_KEY);
+  if (!guest) {
+    return;
+  }
+  try {
+    const claim = await api('POST', '/v1/users/me/claim', { anonymous_token: guest });
+    localStorage.removeItem(GUEST_KEY);
+    if (claim.conversations_moved > 0) {
+      await loadConversations(true);
+      showBanner(count(claim.conversations_moved, 'conversation') + ' from your guest visit '
+        + (claim.conversations_moved === 1 ? 'is' : 'are') + ' now in your account.', true);
+    }
+  } catch (error) {
+    if (error instanceof Problem && (error.status === 409 || error.status === 422)) {
+      localStorage.removeItem(GUEST_KEY); // another user's, or expired: nothing to move here
+      showBanner('Your guest conversations could not be moved: ' + error.message);
+    } else {
+      fail(error); // kept: the next sign-in tries again
+    }
   }
 }
 
@@ -364,6 +420,7 @@ function renderHeader() {
     $(id).disabled = !conversation || !!state.turn;
   }
   $('empty').hidden = $('messages').childElementCount > 0;
+  $('regenerate').hidden = !!state.turn || !conversation || !lastAnswerNode();
 }
 
 function messageNode(message) {
@@ -468,20 +525,63 @@ async function send(text) {
   if (state.turn || !text.trim()) {
     return;
   }
-  showBanner('');
-  const body = { message: text, stream: true };
+  const body = { message: text };
   if (state.current) {
     body.conversation_id = state.current.id;
   }
+  let userNode = messageNode({ role: 'user', content: text });
+  $('messages').append(userNode);
+  $('message-input').value = '';
+  const stored = await streamTurn(body, (message) => {
+    const node = messageNode(message);
+    userNode.replaceWith(node);
+    userNode = node;
+  }, null);
+  if (!stored) {
+    // refused before anything was stored: the message goes back into the composer
+    userNode.remove();
+    if (!$('message-input').value) {
+      $('message-input').value = text;
+    }
+    renderHeader();
+  }
+}
+
+/** A new answer to the message the last answer answered (a branch of its own; the old answer stays on its branch). */
+async function regenerate() {
+  const last = lastAnswerNode();
+  const parent = last && last.previousElementSibling;
+  if (state.turn || !state.current || !parent || !parent.dataset.messageId) {
+    return;
+  }
+  await streamTurn({ conversation_id: state.current.id, parent_id: parent.dataset.messageId }, null, last);
+}
+
+/** The transcript's last message when it is a stored answer (what Regenerate replaces), else null. */
+function lastAnswerNode() {
+  const last = $('messages').lastElementChild;
+  return last && last.classList.contains('assistant') && last.dataset.messageId ? last : null;
+}
+
+/**
+ * Runs one streamed turn of {@code body}: its answer streams into a new node (in place of
+ * {@code replacing}, for a regenerate), {@code onUserMessage} gets the stored input message.
+ * Returns whether anything was stored (false: refused before the turn started).
+ */
+async function streamTurn(body, onUserMessage, replacing) {
+  showBanner('');
+  body.stream = true;
   const model = $('model-select').value;
   if (model) {
     body.model = model;
   }
-  let userNode = messageNode({ role: 'user', content: text });
   const answerNode = messageNode({ role: 'assistant', model: model || 'assistant', content: '' });
   answerNode.classList.add('streaming');
-  $('messages').append(userNode, answerNode);
-  $('message-input').value = '';
+  if (replacing) {
+    replacing.replaceWith(answerNode);
+  } else {
+    $('messages').append(answerNode);
+  }
   // lastEvent: the n of the last event (ids are <turn id>:<n>), to pick the turn up again after it
   const turn = { controller: new AbortController(), turnId: null, stopRequested: false, lastEvent: 0, final: null };
   state.turn = turn;
@@ -495,9 +595,9 @@ async function send(text) {
     }
     if (name === 'turn') {
       turn.turnId = data.turn_id;
-      const stored = messageNode(data.user_message);
-      userNode.replaceWith(stored);
-      userNode = stored;
+      if (onUserMessage) {
+        onUserMessage(data.user_message);
+      }
       if (!state.current || state.current.id !== data.conversation_id) {
         state.current = { id: data.conversation_id, title: null, message_count: 1, total_tokens: 0,
           updated_at: new Date().toISOString() };
@@ -537,7 +637,7 @@ async function send(text) {
     if (error.name !== 'AbortError') {
       fail(error);
     }
-    if (!turn.turnId && error instanceof Problem && error.status === 404 && state.current) {
+    if (!turn.turnId && error instanceof Problem && error.status === 404 && body.conversation_id) {
       // the conversation is gone (deleted on another device): start afresh, keeping the draft
       state.conversations = state.conversations.filter((c) => c.id !== body.conversation_id);
       state.turn = null;
@@ -546,23 +646,22 @@ async function send(text) {
     }
   } finally {
     state.turn = null;
-    setBusy(false);
     if (turn.final && turn.final.message) {
       answerNode.replaceWith(messageNode(turn.final.message));
     } else if (!turn.turnId) {
-      // refused before anything was stored: the message goes back into the composer
-      userNode.remove();
-      answerNode.remove();
-      if (!$('message-input').value) {
-        $('message-input').value = text;
+      if (replacing) {
+        answerNode.replaceWith(replacing);
+      } else {
+        answerNode.remove();
       }
-      renderHeader();
     } else {
       answerNode.classList.remove('streaming');
       answerNode.classList.add('failed');
     }
+    setBusy(false);
     await refreshCurrent();
   }
+  return !!turn.turnId;
 }
 
 /**
@@ -797,6 +896,7 @@ function wire() {
     }
   });
   $('signout').addEventListener('click', () => signOut(''));
+  $('guest').addEventListener('click', signInAsGuest);
   $('new-chat').addEventListener('click', newChat);
   $('more-conversations').addEventListener('click', () => loadConversations(false).catch(fail));
   for (const list of ['conversations', 'search-results']) {
@@ -830,6 +930,7 @@ function wire() {
     }
   });
   $('stop').addEventListener('click', stopTurn);
+  $('regenerate').addEventListener('click', regenerate);
   $('earlier').addEventListener('click', loadEarlier);
   $('rename').addEventListener('click', startRename);
   $('rename-form').addEventListener('submit', (event) => {

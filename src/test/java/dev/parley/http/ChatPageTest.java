@@ -185,14 +185,15 @@ class ChatPageTest {
     String user = user();
     List<String> pieces = pieces(30);
     fake.then(call -> call.reply(pieces, 100, -1));
-    loseConnectionMidAnswer(server, user);
-    assertEquals(String.join("", pieces).strip(), lastAnswer().strip());
-    assertEquals("", text("#banner"));
-    JsonObject stored = lastStored(user, currentConversation());
-    assertEquals(String.join("", pieces), stored.getString("content"));
-    assertEquals("complete", stored.getString("status"));
-    assertEquals(1, fake.chatCalls().size(), "one model call: the turn went on, none started again");
-    assertNoPageErrors();
+    try (FaultyProxy proxy = loseConnectionMidAnswer(server, user)) {
+      assertEquals(String.join("", pieces).strip(), lastAnswer().strip());
+      assertEquals("", text("#banner"));
+      JsonObject stored = lastStored(user, currentConversation());
+      assertEquals(String.join("", pieces), stored.getString("content"));
+      assertEquals("complete", stored.getString("status"));
+      assertEquals(1, fake.chatCalls().size(), "one model call: the turn went on, none started again");
+      assertNoPageErrors();
+    }
   }
 
   @Test
@@ -201,8 +202,8 @@ class ChatPageTest {
     String user = user();
     List<String> pieces = pieces(30);
     fake.then(call -> call.reply(pieces, 100, -1));
-    try (TestServer plain = TestServer.start(ChatFixtures.env(fake, Map.of("PARLEY_LLM_TOTAL_TIMEOUT_MS", "60000")))) {
-      loseConnectionMidAnswer(plain, user);
+    try (TestServer plain = TestServer.start(ChatFixtures.env(fake, Map.of("PARLEY_LLM_TOTAL_TIMEOUT_MS", "60000")));
+         FaultyProxy proxy = loseConnectionMidAnswer(plain, user)) {
       JsonObject stored = Http.as(plain, user).get("/v1/conversations/" + currentConversation()
           + "/messages?order=desc&limit=1").bodyAsJsonObject().getJsonArray("data").getJsonObject(0);
       assertEquals("interrupted", stored.getString("status"));
@@ -214,18 +215,22 @@ class ChatPageTest {
     }
   }
 
-  /** Signs in through a proxy to {@code node}, sends a message and breaks every connection once the answer started. */
-  private void loseConnectionMidAnswer(TestServer node, String user) {
-    try (FaultyProxy proxy = new FaultyProxy("127.0.0.1", node.port())) {
-      browser.get("http://127.0.0.1:" + proxy.port() + "/");
-      signInAs(user);
-      type("#message-input", "Count for me");
-      click("#send");
-      waitFor(() -> lastAnswer().contains("part2 "), "the answer to start");
-      proxy.mode(FaultyProxy.Mode.DROP);
-      proxy.mode(FaultyProxy.Mode.PASS);
-      waitFor(() -> browser.findElements(By.cssSelector("#messages .message.streaming")).isEmpty(), "the end of the turn");
-    }
+  /**
+   * Signs in through a proxy to {@code node}, sends a message and breaks every connection once the
+   * answer started; returns once the page has settled the turn (the proxy stays up for what follows).
+   */
+  private FaultyProxy loseConnectionMidAnswer(TestServer node, String user) {
+    FaultyProxy proxy = new FaultyProxy("127.0.0.1", node.port());
+    browser.get("http://127.0.0.1:" + proxy.port() + "/");
+    signInAs(user);
+    type("#message-input", "Count for me");
+    click("#send");
+    waitFor(() -> lastAnswer().contains("part2 "), "the answer to start");
+    proxy.mode(FaultyProxy.Mode.DROP);
+    proxy.mode(FaultyProxy.Mode.PASS);
+    waitFor(() -> browser.findElements(By.cssSelector("#messages .message.streaming")).isEmpty()
+        && text("#conversation-meta").startsWith("2 messages"), "the end of the turn, and the page's reload of the conversation");
+    return proxy;
   }
 
   private static List<String> pieces(int n) {
@@ -359,6 +364,58 @@ class ChatPageTest {
     assertEquals("New chat", text("#conversation-title"));
     assertEquals(404, Http.as(server, user).get("/v1/conversations/" + conversation).statusCode());
     assertNoPageErrors();
+  }
+
+  @Test
+  @DisplayName("Regenerate: a new answer to the last message replaces the old one on the page; the old one stays on its branch")
+  void regenerate() {
+    String user = user();
+    fake.then(call -> call.reply(List.of("Blue", "."), 50, -1));
+    signInAs(user);
+    type("#message-input", "Name a colour");
+    click("#send");
+    waitFor(() -> "Blue.".equals(lastAnswer().strip()) && !text("#messages .message.assistant .tokens").isEmpty(),
+        "the first answer, stored");
+    fake.then(call -> call.reply(List.of("Green", "."), 50, -1));
+    click("#regenerate");
+    waitFor(() -> "Green.".equals(lastAnswer().strip()) && browser.findElements(By.cssSelector(".message.streaming")).isEmpty(),
+        "the new answer");
+    assertEquals(List.of("Name a colour", "Green."), messageTexts());
+    String conversation = currentConversation();
+    Http http = Http.as(server, user);
+    assertEquals(List.of("Name a colour", "Green."), contents(http.get("/v1/conversations/" + conversation + "/messages")));
+    assertEquals(List.of("Name a colour", "Blue."), contents(http.get("/v1/conversations/" + conversation + "/messages?branch=0")));
+    assertEquals("Name a colour", fake.lastCall().messages().getJsonObject(fake.lastCall().messages().size() - 1)
+        .getString("content"), "the regenerate answered the same question");
+    assertTrue(visible("#regenerate").isEnabled(), "the new answer can be regenerated again");
+    assertNoPageErrors();
+  }
+
+  @Test
+  @DisplayName("Guest: chat without a token; signing in later moves the guest's conversations to the account")
+  void guestThenSignIn() {
+    String user = user();
+    click("#guest");
+    waitFor(() -> "Guest".equals(text("#who")), "signed in as a guest");
+    assertEquals("Sign in", text("#signout"));
+    type("#message-input", "Hello as a guest");
+    click("#send");
+    waitFor(() -> lastAnswer().contains("Hello from the fake model.") && conversationTitles().size() == 1, "the guest's answer");
+    String conversation = currentConversation();
+
+    click("#signout");
+    visible("#signin-form");
+    signInAs(user);
+    waitFor(() -> text("#banner").contains("1 conversation from your guest visit is now in your account"), "the claim");
+    assertEquals(List.of("Hello as a guest"), conversationTitles());
+    assertEquals(200, Http.as(server, user).get("/v1/conversations/" + conversation).statusCode(), "the user owns it now");
+    assertNull(js("return localStorage.getItem('parley.guest');"));
+    assertNoPageErrors();
+  }
+
+  private static List<String> contents(io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> page) {
+    return page.bodyAsJsonObject().getJsonArray("data").stream().map(m -> ((JsonObject) m).getString("content"))
+        .collect(Collectors.toList());
   }
 
   @Test
