@@ -16,6 +16,7 @@ const state = {
   current: null,        // the open conversation (as the API returns it), null for a new chat
   oldestId: null,       // the oldest message shown, for "Show earlier messages"
   turn: null,           // the streamed turn in progress (see send)
+  editing: null,        // the user message being edited: {node, parentId}
   searchTimer: null,
   searchSeq: 0,
 };
@@ -339,6 +340,7 @@ function newChat() {
   }
   state.current = null;
   state.oldestId = null;
+  cancelEdit();
   history.replaceState(null, '', '#');
   $('messages').replaceChildren();
   $('earlier').hidden = true;
@@ -360,6 +362,7 @@ async function openConversation(id, messageId) {
       api('GET', '/v1/conversations/' + id + '/messages?order=desc&limit=' + HISTORY_PAGE),
     ]);
     state.current = conversation;
+    cancelEdit();
     history.replaceState(null, '', '#c=' + id);
     $('messages').replaceChildren();
     const oldestFirst = page.data.slice().reverse();
@@ -421,6 +424,37 @@ function renderHeader() {
   }
   $('empty').hidden = $('messages').childElementCount > 0;
   $('regenerate').hidden = !!state.turn || !conversation || !lastAnswerNode();
+  renderEditButton();
+}
+
+/** An Edit button on the last user message that follows another message (an edit branches off that one). */
+function renderEditButton() {
+  document.querySelectorAll('#messages .edit').forEach((b) => b.remove());
+  if (state.turn || !state.current) {
+    return;
+  }
+  const users = document.querySelectorAll('#messages .message.user[data-message-id]');
+  const last = users[users.length - 1];
+  const parent = last && last.previousElementSibling;
+  if (!parent || !parent.dataset.messageId) {
+    return;
+  }
+  const button = el('button', 'link edit', 'Edit');
+  button.type = 'button';
+  button.addEventListener('click', () => startEdit(last, parent.dataset.messageId));
+  last.querySelector('.message-meta').append(button);
+}
+
+function startEdit(node, parentId) {
+  state.editing = { node, parentId };
+  $('message-input').value = node.querySelector('.content').textContent;
+  $('editing').hidden = false;
+  $('message-input').focus();
+}
+
+function cancelEdit() {
+  state.editing = null;
+  $('editing').hidden = true;
 }
 
 function messageNode(message) {
@@ -431,7 +465,7 @@ function messageNode(message) {
   const meta = el('header', 'message-meta');
   meta.append(el('span', 'role', message.role === 'assistant' ? (message.model || 'assistant') : message.role));
   if (message.token_count !== undefined) {
-    meta.append(el('span', 'tokens', message.token_count + ' tokens'));
+    meta.append(el('span', 'tokens', count(message.token_count, 'token')));
   }
   if (message.status === 'interrupted') {
     meta.append(el('span', 'badge', 'stopped'));
@@ -529,6 +563,17 @@ async function send(text) {
   if (state.current) {
     body.conversation_id = state.current.id;
   }
+  // An edit goes on after the edited message's parent on a branch of its own: what followed leaves the page.
+  const editing = state.editing;
+  const replaced = [];
+  if (editing) {
+    body.parent_id = editing.parentId;
+    for (let node = editing.node; node; node = node.nextElementSibling) {
+      replaced.push(node);
+    }
+    replaced.forEach((node) => node.remove());
+    cancelEdit();
+  }
   let userNode = messageNode({ role: 'user', content: text });
   $('messages').append(userNode);
   $('message-input').value = '';
@@ -542,6 +587,10 @@ async function send(text) {
     userNode.remove();
     if (!$('message-input').value) {
       $('message-input').value = text;
+    }
+    if (editing && editing.node.isConnected === false && state.current && state.current.id === body.conversation_id) {
+      $('messages').append(...replaced);
+      startEdit(editing.node, editing.parentId);
     }
     renderHeader();
   }
@@ -931,6 +980,10 @@ function wire() {
   });
   $('stop').addEventListener('click', stopTurn);
   $('regenerate').addEventListener('click', regenerate);
+  $('cancel-edit').addEventListener('click', () => {
+    cancelEdit();
+    $('message-input').value = '';
+  });
   $('earlier').addEventListener('click', loadEarlier);
   $('rename').addEventListener('click', startRename);
   $('rename-form').addEventListener('submit', (event) => {

@@ -392,6 +392,44 @@ class ChatPageTest {
   }
 
   @Test
+  @DisplayName("Edit: the last question, changed, goes on from its parent on a branch of its own; the old version stays on branch 0")
+  void edit() throws Exception {
+    String user = user();
+    fake.then(call -> call.reply("Hello."));
+    fake.then(call -> call.reply("Rome."));
+    signInAs(user);
+    type("#message-input", "Hi");
+    click("#send");
+    waitFor(() -> "Hello.".equals(lastAnswer().strip()) && browser.findElements(By.cssSelector(".message.streaming")).isEmpty(),
+        "the first answer");
+    assertTrue(browser.findElements(By.cssSelector("#messages .edit")).isEmpty(), "a first message has nothing to branch from");
+    type("#message-input", "Plan a trip to Rome");
+    click("#send");
+    waitFor(() -> "Rome.".equals(lastAnswer().strip()) && messageTexts().size() == 4
+        && browser.findElements(By.cssSelector("#messages .message.user .edit")).size() == 1, "the second answer");
+
+    click("#messages .message.user:nth-last-child(2) .edit");
+    assertEquals("Plan a trip to Rome", browser.findElement(By.id("message-input")).getAttribute("value"));
+    visible("#editing");
+    screenshot("chat-editing.png");
+    fake.then(call -> call.reply("Paris."));
+    type("#message-input", "Plan a trip to Paris");
+    click("#send");
+    waitFor(() -> "Paris.".equals(lastAnswer().strip()) && browser.findElements(By.cssSelector(".message.streaming")).isEmpty(),
+        "the edited question's answer");
+    assertEquals(List.of("Hi", "Hello.", "Plan a trip to Paris", "Paris."), messageTexts());
+    assertTrue(browser.findElement(By.id("editing")).getAttribute("hidden") != null);
+    Http http = Http.as(server, user);
+    String conversation = currentConversation();
+    assertEquals(List.of("Hi", "Hello.", "Plan a trip to Paris", "Paris."),
+        contents(http.get("/v1/conversations/" + conversation + "/messages")));
+    assertEquals(List.of("Hi", "Hello.", "Plan a trip to Rome", "Rome."),
+        contents(http.get("/v1/conversations/" + conversation + "/messages?branch=0")));
+    assertFalse(fake.lastCall().promptText().contains("Rome"), "the model did not see the old version");
+    assertNoPageErrors();
+  }
+
+  @Test
   @DisplayName("Guest: chat without a token; signing in later moves the guest's conversations to the account")
   void guestThenSignIn() {
     String user = user();
