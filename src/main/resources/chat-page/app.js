@@ -123,13 +123,18 @@ function showBanner(message, notice) {
   banner.hidden = !message;
 }
 
+/** What to tell the user about a failed call: the problem's words, or that Parley was out of reach. */
+function describe(error) {
+  return error instanceof Problem ? error.message : 'Parley could not be reached: ' + error.message;
+}
+
 /** Shows an error from the API; a refused token signs out. */
 function fail(error) {
   if (error instanceof Problem && error.status === 401) {
     signOut('Your token was refused (' + error.message + '). Sign in again.');
     return;
   }
-  showBanner(error instanceof Problem ? error.message : 'Parley could not be reached: ' + error.message);
+  showBanner(describe(error));
 }
 
 // ---- signing in -------------------------------------------------------------------------------
@@ -145,7 +150,7 @@ async function signIn(token, fromStorage) {
       showSignIn('This token was refused: ' + error.message);
     } else {
       $('token-input').value = token; // kept: Sign in tries again
-      showSignIn(error instanceof Problem ? error.message : 'Parley could not be reached: ' + error.message);
+      showSignIn(describe(error));
     }
     return;
   }
@@ -182,7 +187,7 @@ async function signInAsGuest() {
       token = (await response.json()).token;
       localStorage.setItem(GUEST_KEY, token);
     } catch (error) {
-      showSignIn(error instanceof Problem ? error.message : 'Parley could not be reached: ' + error.message);
+      showSignIn(describe(error));
       return;
     }
   }

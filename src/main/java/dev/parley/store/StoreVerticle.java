@@ -470,9 +470,8 @@ public final class StoreVerticle extends VerticleBase {
                 .put("user_message", starts.size() == 0 ? null : Rows.message(starts.iterator().next()))
                 .put("message", message)));
       }
-      JsonObject user = message;
-      return pool.preparedQuery(SqlQueries.answerAfter()).execute(Tuple.of(conversation, user.getLong("seq")))
-          .map(answers -> Reply.ok(new JsonObject().put("conversation_id", conversation.toString()).put("user_message", user)
+      return pool.preparedQuery(SqlQueries.answerAfter()).execute(Tuple.of(conversation, message.getLong("seq")))
+          .map(answers -> Reply.ok(new JsonObject().put("conversation_id", conversation.toString()).put("user_message", message)
               .put("message", answers.size() == 0 ? null : Rows.message(answers.iterator().next()))));
     });
   }

@@ -117,7 +117,7 @@ class ChatPageTest {
     type("#token-input", "not-a-token");
     click("button[type=submit]");
     assertTrue(visible("#signin-error").getText().contains("refused"), visible("#signin-error").getText());
-    assertTrue(browser.findElement(By.id("app")).getAttribute("hidden") != null);
+    assertTrue(hidden("app"));
 
     signInAs(user);
     assertEquals(List.of("Mine, the second", "Mine, the first"), conversationTitles());
@@ -168,7 +168,7 @@ class ChatPageTest {
     click("#stop");
     waitFor(() -> !browser.findElements(By.cssSelector("#messages .message.assistant .badge")).isEmpty(), "the stopped badge");
     assertEquals("stopped", text("#messages .message.assistant:last-child .badge"), "the stopped answer is the last message");
-    assertTrue(browser.findElement(By.id("stop")).getAttribute("hidden") != null, "Stop is hidden after the turn");
+    assertTrue(hidden("stop"), "Stop is hidden after the turn");
     assertTrue(browser.findElement(By.id("send")).isEnabled());
     JsonObject answer = lastStored(user, conversation);
     assertEquals("interrupted", answer.getString("status"));
@@ -204,8 +204,7 @@ class ChatPageTest {
     fake.then(call -> call.reply(pieces, 100, -1));
     try (TestServer plain = TestServer.start(ChatFixtures.env(fake, Map.of("PARLEY_LLM_TOTAL_TIMEOUT_MS", "60000")));
          FaultyProxy proxy = loseConnectionMidAnswer(plain, user)) {
-      JsonObject stored = Http.as(plain, user).get("/v1/conversations/" + currentConversation()
-          + "/messages?order=desc&limit=1").bodyAsJsonObject().getJsonArray("data").getJsonObject(0);
+      JsonObject stored = lastStored(plain, user, currentConversation());
       assertEquals("interrupted", stored.getString("status"));
       assertTrue(stored.getString("content").startsWith("part0 part1 part2 "), stored.getString("content"));
       assertEquals(stored.getString("content").strip(), lastAnswer().strip(), "the page shows what was stored");
@@ -261,7 +260,7 @@ class ChatPageTest {
     assertTrue(hit.getText().contains("<img src=x"), "markup in a message is shown as text: " + hit.getText());
     assertTrue(browser.findElements(By.cssSelector("#search-results img")).isEmpty());
     assertEquals(1, browser.findElements(By.cssSelector("#search-results a.item")).size());
-    assertTrue(browser.findElement(By.id("conversations")).getAttribute("hidden") != null);
+    assertTrue(hidden("conversations"));
 
     hit.click();
     waitFor(() -> trip.equals(currentConversation()), "the hit's conversation to open");
@@ -418,7 +417,7 @@ class ChatPageTest {
     waitFor(() -> "Paris.".equals(lastAnswer().strip()) && browser.findElements(By.cssSelector(".message.streaming")).isEmpty(),
         "the edited question's answer");
     assertEquals(List.of("Hi", "Hello.", "Plan a trip to Paris", "Paris."), messageTexts());
-    assertTrue(browser.findElement(By.id("editing")).getAttribute("hidden") != null);
+    assertTrue(hidden("editing"));
     Http http = Http.as(server, user);
     String conversation = currentConversation();
     assertEquals(List.of("Hi", "Hello.", "Plan a trip to Paris", "Paris."),
@@ -477,7 +476,7 @@ class ChatPageTest {
     assertEquals(30, conversationTitles().size());
     click("#more-conversations");
     waitFor(() -> conversationTitles().size() == 33, "the second page of conversations");
-    assertTrue(browser.findElement(By.id("more-conversations")).getAttribute("hidden") != null);
+    assertTrue(hidden("more-conversations"));
     assertEquals("Conversation 0", conversationTitles().get(32));
 
     click("#conversations a.item[data-id='" + longest + "']");
@@ -491,7 +490,7 @@ class ChatPageTest {
       expected.add("Line " + n);
     }
     assertEquals(expected, messageTexts());
-    assertTrue(browser.findElement(By.id("earlier")).getAttribute("hidden") != null);
+    assertTrue(hidden("earlier"));
     assertNoPageErrors();
   }
 
@@ -620,6 +619,11 @@ class ChatPageTest {
     return (List<String>) js("return Array.from(document.querySelectorAll('#messages .message .content'), e => e.innerText);");
   }
 
+  /** Whether the element with this id carries the hidden attribute. */
+  private static boolean hidden(String id) {
+    return browser.findElement(By.id(id)).getAttribute("hidden") != null;
+  }
+
   private static String currentConversation() {
     Object hash = js("return location.hash;");
     return hash instanceof String s && s.startsWith("#c=") ? s.substring(3) : null;
@@ -631,7 +635,11 @@ class ChatPageTest {
   }
 
   private static JsonObject lastStored(String user, String conversation) {
-    JsonArray page = Http.as(server, user).get("/v1/conversations/" + conversation + "/messages?order=desc&limit=1")
+    return lastStored(server, user, conversation);
+  }
+
+  private static JsonObject lastStored(TestServer node, String user, String conversation) {
+    JsonArray page = Http.as(node, user).get("/v1/conversations/" + conversation + "/messages?order=desc&limit=1")
         .bodyAsJsonObject().getJsonArray("data");
     return page.getJsonObject(0);
   }
